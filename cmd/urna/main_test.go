@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMain(m *testing.M) {
+	// testscript re-executes this test binary as "urna" for each exec.
+	testscript.Main(m, map[string]func(){
+		"urna": main,
+	})
+}
+
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+}
+
+func TestRunErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown command", []string{"nosuchcommand"}, "urna: unknown command \"nosuchcommand\"\nurna: hint: run 'urna help' to list the commands\n"},
+		{"unknown help topic", []string{"help", "nosuchcommand"}, "urna: no help topic for \"nosuchcommand\"\n"},
+		{"unknown flag", []string{"--nosuchflag"}, "urna: flag provided but not defined: -nosuchflag\nurna: hint: run 'urna --help' for usage\n"},
+		{"unknown subcommand flag", []string{"version", "--nosuchflag"}, "urna: flag provided but not defined: -nosuchflag\nurna: hint: run 'urna version --help' for usage\n"},
+		{"stray argument", []string{"version", "extra"}, "urna: version takes no arguments, got \"extra\"\n"},
+		{"demo", []string{"demo"}, "urna: demo is not implemented yet\nurna: hint: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(append([]string{"urna"}, tt.args...), &stdout, &stderr)
+			assert.Equal(t, 1, code)
+			assert.Empty(t, stdout.String())
+			assert.Contains(t, stderr.String(), tt.want)
+		})
+	}
+}
+
+func TestRunHelp(t *testing.T) {
+	for _, args := range [][]string{{"urna"}, {"urna", "help"}, {"urna", "--help"}} {
+		var stdout, stderr bytes.Buffer
+		require.Equal(t, 0, run(args, &stdout, &stderr), "args %q", args)
+		assert.Contains(t, stdout.String(), "end-to-end verifiable elections", "args %q", args)
+		assert.Contains(t, stdout.String(), "version", "args %q", args)
+		assert.Contains(t, stdout.String(), "demo", "args %q", args)
+		assert.Empty(t, stderr.String(), "args %q", args)
+	}
+}
