@@ -1,6 +1,9 @@
 package elgamal
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func BenchmarkElementEncode(b *testing.B) {
 	e := newTestRand(9).element()
@@ -31,5 +34,77 @@ func BenchmarkScalarMult(b *testing.B) {
 	var e Element
 	for b.Loop() {
 		e.ScalarMult(s, p)
+	}
+}
+
+func BenchmarkEncrypt(b *testing.B) {
+	r := newTestRand(20)
+	k, _ := GenerateKey(r)
+	pk := k.PublicKey()
+	m := r.element()
+	nonce := r.scalar()
+	pk.ScalarMult(nonce) // build the table outside the loop
+	for b.Loop() {
+		pk.EncryptWithNonce(m, nonce)
+	}
+}
+
+func BenchmarkReEncrypt(b *testing.B) {
+	r := newTestRand(21)
+	k, _ := GenerateKey(r)
+	pk := k.PublicKey()
+	c, _, _ := pk.Encrypt(r.element(), r)
+	nonce := r.scalar()
+	for b.Loop() {
+		pk.ReEncryptWithNonce(c, nonce)
+	}
+}
+
+func BenchmarkDecrypt(b *testing.B) {
+	r := newTestRand(22)
+	k, _ := GenerateKey(r)
+	c, _, _ := k.PublicKey().Encrypt(r.element(), r)
+	for b.Loop() {
+		k.Decrypt(c)
+	}
+}
+
+func BenchmarkFixedBase(b *testing.B) {
+	r := newTestRand(23)
+	f := NewFixedBase(r.element())
+	s := r.scalar()
+	for b.Loop() {
+		f.ScalarMult(s)
+	}
+}
+
+func BenchmarkDLog(b *testing.B) {
+	for _, max := range []uint64{1_000_000, 100_000_000} {
+		b.Run(fmt.Sprintf("build/max=%d", max), func(b *testing.B) {
+			for b.Loop() {
+				NewDLogTable(max)
+			}
+		})
+		t, _ := NewDLogTable(max)
+		e := new(Element).ScalarBaseMult(new(Scalar).SetUint64(max))
+		b.Run(fmt.Sprintf("lookup-worst/max=%d", max), func(b *testing.B) {
+			for b.Loop() {
+				t.Lookup(e)
+			}
+		})
+	}
+}
+
+func BenchmarkEncodeData(b *testing.B) {
+	data := []byte("write-in candidate: 30 bytes!!")
+	for b.Loop() {
+		EncodeData(data)
+	}
+}
+
+func BenchmarkDecodeData(b *testing.B) {
+	e, _ := EncodeData([]byte("write-in candidate: 30 bytes!!"))
+	for b.Loop() {
+		DecodeData(e)
 	}
 }

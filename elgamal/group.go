@@ -138,6 +138,12 @@ func unwrap(scalars []*Scalar, elements []*Element) ([]*edwards25519.Scalar, []*
 	return ss, ps
 }
 
+// Select sets e to a if cond == 1 and to b if cond == 0, in constant time.
+func (e *Element) Select(a, b *Element, cond int) *Element {
+	e.p.Select(&a.p, &b.p, cond)
+	return e
+}
+
 // Equal returns 1 if e and x are the same group element and 0 otherwise, in
 // constant time (RFC 9496 §4.3.3).
 func (e *Element) Equal(x *Element) int {
@@ -293,6 +299,16 @@ func (s *Scalar) MultiplyAdd(x, y, z *Scalar) *Scalar {
 func (s *Scalar) Invert(x *Scalar) *Scalar {
 	s.s.Invert(&x.s)
 	return s
+}
+
+// Select sets s to a if cond == 1 and to b if cond == 0, in constant time.
+// It computes b + cond·(a − b) so that no branch or memory access depends
+// on cond.
+func (s *Scalar) Select(a, b *Scalar, cond int) *Scalar {
+	var d, c Scalar
+	d.Subtract(a, b)
+	c.SetUint64(uint64(cond & 1))
+	return s.MultiplyAdd(&c, &d, b)
 }
 
 // Equal returns 1 if s == x and 0 otherwise, in constant time.

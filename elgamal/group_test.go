@@ -336,6 +336,18 @@ func TestAliasing(t *testing.T) {
 	}
 }
 
+func TestSelect(t *testing.T) {
+	r := newTestRand(6)
+	a, b := r.scalar(), r.scalar()
+	require.Equal(t, 1, new(Scalar).Select(a, b, 1).Equal(a))
+	require.Equal(t, 1, new(Scalar).Select(a, b, 0).Equal(b))
+	x := new(Scalar).Set(a)
+	require.Equal(t, 1, x.Select(b, x, 1).Equal(b), "aliasing")
+	e, f := r.element(), r.element()
+	require.Equal(t, 1, new(Element).Select(e, f, 1).Equal(e))
+	require.Equal(t, 1, new(Element).Select(e, f, 0).Equal(f))
+}
+
 func TestMultiScalarMult(t *testing.T) {
 	r := newTestRand(5)
 	for _, n := range []int{0, 1, 2, 7, 64, 300} {
