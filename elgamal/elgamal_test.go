@@ -106,7 +106,7 @@ func TestKeys(t *testing.T) {
 	require.ErrorIs(t, err, ErrIdentity)
 	_, err = ParsePublicKey(make([]byte, 32))
 	require.ErrorIs(t, err, ErrIdentity)
-	_, err = ParsePublicKey(mustHex(t, rfcInvalid[0]))
+	_, err = ParsePublicKey(mustHex(t, rfc9496.Invalid[0].Encoding))
 	require.ErrorIs(t, err, ErrNonCanonical)
 	k, _ := GenerateKey(newTestRand(14))
 	pk, err := ParsePublicKey(k.PublicKey().Bytes())
@@ -134,8 +134,8 @@ func TestCiphertextDecoding(t *testing.T) {
 	}{
 		{"short", enc[:63], ErrLength, "ciphertext"},
 		{"identity alpha", append(make([]byte, 32), enc[32:]...), ErrIdentity, "alpha"},
-		{"non-canonical alpha", append(mustHex(t, rfcInvalid[1]), enc[32:]...), ErrNonCanonical, "alpha"},
-		{"non-canonical beta", append(append([]byte(nil), enc[:32]...), mustHex(t, rfcInvalid[4])...), ErrNonCanonical, "beta"},
+		{"non-canonical alpha", append(mustHex(t, rfc9496.Invalid[1].Encoding), enc[32:]...), ErrNonCanonical, "alpha"},
+		{"non-canonical beta", append(append([]byte(nil), enc[:32]...), mustHex(t, rfc9496.Invalid[4].Encoding)...), ErrNonCanonical, "beta"},
 	} {
 		_, err := new(Ciphertext).SetCanonicalBytes(tc.b)
 		require.ErrorIs(t, err, tc.want, tc.name)
