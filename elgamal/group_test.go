@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"filippo.io/edwards25519/field"
