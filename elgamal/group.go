@@ -8,6 +8,8 @@ import (
 
 	"filippo.io/edwards25519"
 	"filippo.io/edwards25519/field"
+
+	"github.com/urnavote/urna/internal/msm"
 )
 
 // ElementSize and ScalarSize are the lengths of canonical encodings;
@@ -121,7 +123,7 @@ func (e *Element) MultiScalarMult(scalars []*Scalar, elements []*Element) *Eleme
 // inputs. Public data only. It panics if the slices differ in length.
 func (e *Element) VarTimeMultiScalarMult(scalars []*Scalar, elements []*Element) *Element {
 	ss, ps := unwrap(scalars, elements)
-	e.p.VarTimeMultiScalarMult(ss, ps) // TODO(msm)
+	e.p.Set(msm.VarTimeMultiScalarMult(ss, ps))
 	return e
 }
 
