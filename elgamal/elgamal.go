@@ -38,8 +38,7 @@ func NewPrivateKey(x *Scalar) (*PrivateKey, error) {
 	}
 	k := &PrivateKey{}
 	k.x.Set(x)
-	k.pub = &PublicKey{}
-	k.pub.h.ScalarBaseMult(x)
+	k.pub = newPublicKey(new(Element).ScalarBaseMult(x))
 	return k, nil
 }
 
@@ -60,8 +59,16 @@ func (k *PrivateKey) Decrypt(c *Ciphertext) *Element {
 // is built on first use and shared by all goroutines.
 type PublicKey struct {
 	h     Element
+	enc   []byte // canonical encoding of h, hashed into every proof
 	once  sync.Once
 	table *FixedBase
+}
+
+func newPublicKey(h *Element) *PublicKey {
+	pk := &PublicKey{}
+	pk.h.Set(h)
+	pk.enc = h.Bytes()
+	return pk
 }
 
 // NewPublicKey returns the public key H. The identity is rejected: it would
@@ -70,9 +77,7 @@ func NewPublicKey(h *Element) (*PublicKey, error) {
 	if h.IsIdentity() == 1 {
 		return nil, fmt.Errorf("elgamal: public key: %w", ErrIdentity)
 	}
-	pk := &PublicKey{}
-	pk.h.Set(h)
-	return pk, nil
+	return newPublicKey(h), nil
 }
 
 // ParsePublicKey decodes a canonical, non-identity public key encoding.
@@ -88,7 +93,7 @@ func ParsePublicKey(b []byte) (*PublicKey, error) {
 func (pk *PublicKey) Element() *Element { return new(Element).Set(&pk.h) }
 
 // Bytes returns the canonical encoding of H.
-func (pk *PublicKey) Bytes() []byte { return pk.h.Bytes() }
+func (pk *PublicKey) Bytes() []byte { return append([]byte(nil), pk.enc...) }
 
 // Equal reports whether pk and q are the same key.
 func (pk *PublicKey) Equal(q *PublicKey) bool { return pk.h.Equal(&q.h) == 1 }

@@ -62,11 +62,18 @@ func newEquations(shared ...*elgamal.Element) *equations {
 	if _, err := crand.Read(seed[:]); err != nil {
 		panic("zkp: crypto/rand failed: " + err.Error())
 	}
-	return &equations{
-		shared:   shared,
-		sharedCo: make([]elgamal.Scalar, len(shared)),
-		rng:      rand.NewChaCha8(seed),
+	q := subEquations(nil, shared)
+	q.rng = rand.NewChaCha8(seed)
+	return q
+}
+
+// subEquations starts equations that draw weights from parent's stream.
+func subEquations(parent *equations, shared []*elgamal.Element) *equations {
+	q := &equations{shared: shared, sharedCo: make([]elgamal.Scalar, len(shared))}
+	if parent != nil {
+		q.rng = parent.rng
 	}
+	return q
 }
 
 // weight returns a fresh random 128-bit weight. 128 bits bound the chance
@@ -142,8 +149,7 @@ func batchVerify(n int, shared []*elgamal.Element, prepare func(i int, q *equati
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < n; i += workers {
-				sub := newEquations(shared...)
-				sub.rng = parts[w].rng
+				sub := subEquations(parts[w], shared)
 				if err := prepare(i, sub); err != nil {
 					errs[i] = err
 					continue

@@ -42,6 +42,10 @@ const (
 // SHA-512 in urna.
 const challengeDST = "urna/v1/zkp/challenge"
 
+// generatorEncoding is computed once: encoding costs an inverse square
+// root, and every transcript starts with it.
+var generatorEncoding = elgamal.NewGeneratorElement().Bytes()
+
 // Context binds a proof to the place it is used. Proofs made under one
 // Context do not verify under any other.
 type Context struct {
@@ -83,7 +87,7 @@ func NewTranscript(label string, ctx *Context) *Transcript {
 	t.record(tagLabel, "version", []byte(Version))
 	t.record(tagLabel, "protocol", []byte(label))
 	t.record(tagLabel, "group", []byte("ristretto255"))
-	t.AppendElement("generator", elgamal.NewGeneratorElement())
+	t.record(tagElement, "generator", generatorEncoding)
 	if ctx == nil {
 		ctx = &Context{}
 	}
