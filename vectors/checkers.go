@@ -27,6 +27,12 @@ var checkers = map[string]checker{
 	"elgamal/public-key-decode":    checkPublicKeyDecode,
 	"elgamal/data":                 checkData,
 	"zkp/schnorr":                  checkSchnorr,
+	"zkp/dleq":                     checkDLEQ,
+	"zkp/decryption-share":         checkDecryptionShare,
+	"zkp/reencryption":             checkReEncryption,
+	"zkp/zero-one":                 checkZeroOne,
+	"zkp/range":                    checkRange,
+	"zkp/randomness":               checkRandomness,
 }
 
 // in returns the decoded hex input name, or panics: a malformed vector
@@ -232,4 +238,115 @@ func checkSchnorr(c *Case) (map[string]string, error) {
 		return nil, err
 	}
 	return nil, zkp.VerifySchnorr(ctxOf(c), y, p)
+}
+
+// elements decodes the named elements in order, stopping at the first error.
+func elements(c *Case, names ...string) ([]*elgamal.Element, error) {
+	out := make([]*elgamal.Element, len(names))
+	for i, n := range names {
+		e, err := element(c, n)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+func checkDLEQ(c *Case) (map[string]string, error) {
+	es, err := elements(c, "G1", "Y1", "G2", "Y2")
+	if err != nil {
+		return nil, err
+	}
+	p, err := zkp.ParseDLEQProof(in(c, "proof"))
+	if err != nil {
+		return nil, err
+	}
+	return nil, zkp.VerifyDLEQ(ctxOf(c), es[0], es[1], es[2], es[3], p)
+}
+
+func checkDecryptionShare(c *Case) (map[string]string, error) {
+	es, err := elements(c, "vk", "share")
+	if err != nil {
+		return nil, err
+	}
+	ct, err := ciphertext(c, "ciphertext")
+	if err != nil {
+		return nil, err
+	}
+	p, err := zkp.ParseDLEQProof(in(c, "proof"))
+	if err != nil {
+		return nil, err
+	}
+	return nil, zkp.VerifyDecryptionShare(ctxOf(c), es[0], ct, es[1], p)
+}
+
+func checkReEncryption(c *Case) (map[string]string, error) {
+	pk, err := publicKey(c, "public_key")
+	if err != nil {
+		return nil, err
+	}
+	c1, err := ciphertext(c, "ciphertext")
+	if err != nil {
+		return nil, err
+	}
+	c2, err := ciphertext(c, "reencrypted")
+	if err != nil {
+		return nil, err
+	}
+	p, err := zkp.ParseDLEQProof(in(c, "proof"))
+	if err != nil {
+		return nil, err
+	}
+	return nil, zkp.VerifyReEncryption(ctxOf(c), pk, c1, c2, p)
+}
+
+func checkZeroOne(c *Case) (map[string]string, error) {
+	pk, err := publicKey(c, "public_key")
+	if err != nil {
+		return nil, err
+	}
+	ct, err := ciphertext(c, "ciphertext")
+	if err != nil {
+		return nil, err
+	}
+	p, err := zkp.ParseZeroOneProof(in(c, "proof"))
+	if err != nil {
+		return nil, err
+	}
+	return nil, zkp.VerifyZeroOne(ctxOf(c), pk, ct, p)
+}
+
+func checkRange(c *Case) (map[string]string, error) {
+	pk, err := publicKey(c, "public_key")
+	if err != nil {
+		return nil, err
+	}
+	ct, err := ciphertext(c, "ciphertext")
+	if err != nil {
+		return nil, err
+	}
+	min, max := inUint(c, "min"), inUint(c, "max")
+	p, err := zkp.ParseRangeProof(in(c, "proof"), min, max)
+	if err != nil {
+		return nil, err
+	}
+	return nil, zkp.VerifyRange(ctxOf(c), pk, ct, min, max, p)
+}
+
+func checkRandomness(c *Case) (map[string]string, error) {
+	pk, err := publicKey(c, "public_key")
+	if err != nil {
+		return nil, err
+	}
+	width := int(inUint(c, "width"))
+	v, err := elgamal.ParseCiphertextVector(in(c, "vector"), width)
+	if err != nil {
+		return nil, fmt.Errorf("vector: %w", err)
+	}
+	p, err := zkp.ParseRandomnessProof(in(c, "proof"), width)
+	if err != nil {
+		return nil, err
+	}
+	return nil, zkp.VerifyRandomness(ctxOf(c), pk, v, p)
 }

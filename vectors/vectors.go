@@ -37,6 +37,7 @@ const (
 	ErrClassNonCanonical = "non-canonical"
 	ErrClassIdentity     = "identity"
 	ErrClassProof        = "proof"
+	ErrClassRange        = "range"
 	ErrClassOther        = "other"
 )
 
@@ -71,6 +72,8 @@ func Classify(err error) string {
 		return ErrClassNonCanonical
 	case errors.Is(err, elgamal.ErrIdentity):
 		return ErrClassIdentity
+	case errors.Is(err, zkp.ErrOutOfRange):
+		return ErrClassRange
 	case errors.Is(err, zkp.ErrInvalidProof):
 		return ErrClassProof
 	default:

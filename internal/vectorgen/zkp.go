@@ -17,6 +17,8 @@ const (
 	kScalar                 // scalar
 	kCiphertext             // α ‖ β
 	kUint                   // decimal integer input
+	kVector                 // ciphertext vector: components α ‖ β, concatenated
+	kAlphaOnly              // ciphertext of which only α is in the statement
 )
 
 type field struct {
@@ -99,8 +101,12 @@ func mutateProof(s *set, base *vectors.Case, pc proofCase) {
 			with("statement "+st.name+" + G", func(c *vectors.Case) {
 				c.Inputs[st.name] = hx(tamperElement(mustHexS(c.Inputs[st.name])))
 			})
-		case kCiphertext:
-			for _, half := range []string{"alpha", "beta"} {
+		case kCiphertext, kAlphaOnly:
+			halves := []string{"alpha", "beta"}
+			if st.kind == kAlphaOnly {
+				halves = halves[:1]
+			}
+			for _, half := range halves {
 				half := half
 				with("statement "+st.name+"."+half+" + G", func(c *vectors.Case) {
 					b := mustHexS(c.Inputs[st.name])
@@ -109,6 +115,16 @@ func mutateProof(s *set, base *vectors.Case, pc proofCase) {
 						off = 32
 					}
 					copy(b[off:], tamperElement(b[off:off+32]))
+					c.Inputs[st.name] = hx(b)
+				})
+			}
+		case kVector:
+			n := len(pc.inputs[st.name]) / 128
+			for i := 0; i < n; i++ {
+				i := i
+				with(fmt.Sprintf("statement %s[%d].alpha + G", st.name, i), func(c *vectors.Case) {
+					b := mustHexS(c.Inputs[st.name])
+					copy(b[64*i:], tamperElement(b[64*i:64*i+32]))
 					c.Inputs[st.name] = hx(b)
 				})
 			}
@@ -167,5 +183,11 @@ func mutateProof(s *set, base *vectors.Case, pc proofCase) {
 func proofFamilies() []proofFamily {
 	return []proofFamily{
 		{"zkp/schnorr", schnorrCases},
+		{"zkp/dleq", dleqCases},
+		{"zkp/decryption-share", decryptionShareCases},
+		{"zkp/reencryption", reEncryptionCases},
+		{"zkp/zero-one", zeroOneCases},
+		{"zkp/range", rangeCases},
+		{"zkp/randomness", randomnessCases},
 	}
 }
