@@ -70,3 +70,21 @@ func TestParseStrict(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "scalar/decode", c.Type)
 }
+
+func FuzzParse(f *testing.F) {
+	cases, _ := LoadDir(os.DirFS("."))
+	for _, c := range cases {
+		f.Add(Marshal(c))
+		break
+	}
+	f.Add([]byte(`{"type":"scalar/decode","comment":"c","expect":"valid","inputs":{"encoding":"00"}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := Parse(b)
+		if err != nil {
+			return
+		}
+		d, err := Parse(Marshal(c))
+		require.NoError(t, err)
+		require.Equal(t, c, d)
+	})
+}

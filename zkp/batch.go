@@ -205,14 +205,15 @@ func collect(errs []error) *BatchError {
 	return be
 }
 
-// verifyOne checks a single proof through the same equations as a batch.
-func verifyOne(shared []*elgamal.Element, prepare func(q *equations) error) error {
+// verifyOne checks a single proof through the same equations as a batch;
+// what names the proof type in the error.
+func verifyOne(what string, shared []*elgamal.Element, prepare func(q *equations) error) error {
 	q := newEquations(shared...)
 	if err := prepare(q); err != nil {
 		return err
 	}
 	if !q.holds() {
-		return errEquation
+		return fmt.Errorf("zkp: %s: %w", what, errEquation)
 	}
 	return nil
 }

@@ -176,7 +176,7 @@ func ProveDLEQ(ctx *Context, x *elgamal.Scalar, g1, g2 *elgamal.Element, rand io
 // or an error wrapping ErrInvalidProof or ErrIdentity.
 func VerifyDLEQ(ctx *Context, g1, y1, g2, y2 *elgamal.Element, p *DLEQProof) error {
 	s := newDLEQStatement(g1, y1, g2, y2)
-	return verifyOne([]*elgamal.Element{dleqGenerator}, func(q *equations) error {
+	return verifyOne("dleq proof", []*elgamal.Element{dleqGenerator}, func(q *equations) error {
 		if err := s.prepare(ctx, p, q); err != nil {
 			return fmt.Errorf("zkp: dleq proof: %w", err)
 		}
@@ -243,7 +243,7 @@ func ProveDecryptionShare(ctx *Context, x *elgamal.Scalar, c *elgamal.Ciphertext
 // then the plaintext; with a threshold key, the shares are combined first.
 func VerifyDecryptionShare(ctx *Context, vk *elgamal.Element, c *elgamal.Ciphertext, share *elgamal.Element, p *DLEQProof) error {
 	st := &DecryptionShareStatement{VK: vk, Ciphertext: c, Share: share, Proof: p}
-	return verifyOne([]*elgamal.Element{dleqGenerator}, func(q *equations) error {
+	return verifyOne("decryption share", []*elgamal.Element{dleqGenerator}, func(q *equations) error {
 		return st.prepare(ctx, nil, q)
 	})
 }
@@ -365,7 +365,7 @@ func VerifyReEncryption(ctx *Context, pk *elgamal.PublicKey, c, c2 *elgamal.Ciph
 	}
 	s := reEncryptionStatement(pk, c, c2)
 	s.g1Gen, s.g1Enc = true, dleqGeneratorBytes
-	return verifyOne([]*elgamal.Element{dleqGenerator}, func(q *equations) error {
+	return verifyOne("re-encryption proof", []*elgamal.Element{dleqGenerator}, func(q *equations) error {
 		if err := s.prepare(ctx, p, q); err != nil {
 			return fmt.Errorf("zkp: re-encryption proof: %w", err)
 		}

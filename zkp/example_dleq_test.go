@@ -40,7 +40,7 @@ func ExampleProveDecryptionShare() {
 	// Output:
 	// share valid
 	// β − share is the plaintext: true
-	// proof does not verify: verification equation failed
+	// zkp: decryption share: proof does not verify: verification equation failed
 }
 
 func ExampleProveRandomness() {
@@ -74,6 +74,6 @@ func ExampleProveRandomness() {
 	fmt.Println("re-randomised copy:", zkp.VerifyRandomness(mallory, pk, rerandomised, p))
 	// Output:
 	// alice's ballot valid
-	// copy: proof does not verify: verification equation failed
-	// re-randomised copy: proof does not verify: verification equation failed
+	// copy: zkp: randomness proof: proof does not verify: verification equation failed
+	// re-randomised copy: zkp: randomness proof: proof does not verify: verification equation failed
 }

@@ -143,7 +143,7 @@ func VerifyRandomness(ctx *Context, pk *elgamal.PublicKey, v elgamal.CiphertextV
 	}
 	st := &RandomnessStatement{Vector: v, Proof: p}
 	pkEnc := pk.Bytes()
-	return verifyOne([]*elgamal.Element{dleqGenerator}, func(q *equations) error {
+	return verifyOne("randomness proof", []*elgamal.Element{dleqGenerator}, func(q *equations) error {
 		return st.prepare(ctx, pkEnc, q)
 	})
 }

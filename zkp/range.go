@@ -308,7 +308,7 @@ func VerifyRange(ctx *Context, pk *elgamal.PublicKey, c *elgamal.Ciphertext, min
 	}
 	s := &RangeStatement{C: c, Min: min, Max: max, Proof: p}
 	h := pk.Bytes()
-	return verifyOne(baseGH(pk), func(q *equations) error {
+	return verifyOne("range proof", baseGH(pk), func(q *equations) error {
 		return s.prepare(ctx, h, q)
 	})
 }

@@ -72,7 +72,7 @@ func (s *SchnorrStatement) prepare(ctx *Context, q *equations) error {
 // returns nil, or an error wrapping ErrInvalidProof or a decoding error.
 func VerifySchnorr(ctx *Context, y *elgamal.Element, p *SchnorrProof) error {
 	s := &SchnorrStatement{Y: y, Proof: p}
-	return verifyOne([]*elgamal.Element{elgamal.NewGeneratorElement()}, func(q *equations) error {
+	return verifyOne("schnorr proof", []*elgamal.Element{elgamal.NewGeneratorElement()}, func(q *equations) error {
 		return s.prepare(ctx, q)
 	})
 }

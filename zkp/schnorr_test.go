@@ -134,3 +134,31 @@ func BenchmarkSchnorr(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkBatchVerifySchnorr(b *testing.B) {
+	r := newTestRand(6)
+	ctx := testContext()
+	const n = 1000
+	encs := make([][]byte, n)
+	ys := make([]*elgamal.Element, n)
+	for i := range encs {
+		x := r.scalar()
+		p, _ := ProveSchnorr(ctx, x, r)
+		encs[i], ys[i] = p.Bytes(), new(elgamal.Element).ScalarBaseMult(x)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		stmts := make([]SchnorrStatement, n)
+		for i := range stmts {
+			p, err := ParseSchnorrProof(encs[i])
+			if err != nil {
+				b.Fatal(err)
+			}
+			stmts[i] = SchnorrStatement{Y: ys[i], Proof: p}
+		}
+		if err := BatchVerifySchnorr(ctx, stmts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/proof")
+}

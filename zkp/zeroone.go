@@ -343,7 +343,7 @@ func VerifyZeroOne(ctx *Context, pk *elgamal.PublicKey, c *elgamal.Ciphertext, p
 	}
 	s := &ZeroOneStatement{C: c, Proof: p}
 	h := pk.Bytes()
-	return verifyOne(baseGH(pk), func(q *equations) error {
+	return verifyOne("zero-one proof", baseGH(pk), func(q *equations) error {
 		return s.prepare(ctx, h, q)
 	})
 }
