@@ -44,6 +44,7 @@ type dleqStatement struct {
 	g1Gen          bool
 	y1Shared       int
 	g1Enc, y1Enc   []byte
+	g2Enc          []byte
 }
 
 func newDLEQStatement(g1, y1, g2, y2 *elgamal.Element) *dleqStatement {
@@ -72,7 +73,7 @@ func (s *dleqStatement) challenge(ctx *Context, a1, a2 *elgamal.Element) *elgama
 	t := NewTranscript(LabelDLEQ, ctx)
 	dleqAppend(t, "G1", s.g1, s.g1Enc)
 	dleqAppend(t, "Y1", s.y1, s.y1Enc)
-	t.AppendElement("G2", s.g2)
+	dleqAppend(t, "G2", s.g2, s.g2Enc)
 	t.AppendElement("Y2", s.y2)
 	t.AppendElement("A1", a1)
 	t.AppendElement("A2", a2)
@@ -367,6 +368,45 @@ func VerifyReEncryption(ctx *Context, pk *elgamal.PublicKey, c, c2 *elgamal.Ciph
 	s.g1Gen, s.g1Enc = true, dleqGeneratorBytes
 	return verifyOne("re-encryption proof", []*elgamal.Element{dleqGenerator}, func(q *equations) error {
 		if err := s.prepare(ctx, p, q); err != nil {
+			return fmt.Errorf("zkp: re-encryption proof: %w", err)
+		}
+		return nil
+	})
+}
+
+// ReEncryptionStatement is one re-encryption and its proof, for
+// BatchVerifyReEncryption. Ctx, if not nil, replaces the batch's Context.
+type ReEncryptionStatement struct {
+	Ctx   *Context
+	C, C2 *elgamal.Ciphertext
+	Proof *DLEQProof
+}
+
+// BatchVerifyReEncryption checks many re-encryption proofs under one key
+// with one multi-scalar multiplication, in which G and H cost one term for
+// the whole batch. It accepts exactly when every proof would pass
+// VerifyReEncryption; otherwise it returns a *BatchError naming each
+// failing index.
+func BatchVerifyReEncryption(ctx *Context, pk *elgamal.PublicKey, stmts []ReEncryptionStatement) error {
+	if pk == nil {
+		return fmt.Errorf("zkp: re-encryption proof: %w: missing public key", ErrInvalidProof)
+	}
+	h := pk.Element()
+	hEnc := pk.Bytes()
+	return batchVerify(len(stmts), []*elgamal.Element{dleqGenerator}, func(i int, q *equations) error {
+		st := &stmts[i]
+		c := st.Ctx
+		if c == nil {
+			c = ctx
+		}
+		if st.C == nil || st.C2 == nil {
+			return fmt.Errorf("zkp: re-encryption proof: %w: missing ciphertext", ErrInvalidProof)
+		}
+		s := reEncryptionStatement(pk, st.C, st.C2)
+		s.g2 = h
+		s.g1Gen, s.g1Enc = true, dleqGeneratorBytes
+		s.g2Enc = hEnc
+		if err := s.prepare(c, st.Proof, q); err != nil {
 			return fmt.Errorf("zkp: re-encryption proof: %w", err)
 		}
 		return nil

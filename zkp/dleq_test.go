@@ -431,6 +431,40 @@ func reEncryptionFixture(t testing.TB, r *testRand) (*Context, *elgamal.PublicKe
 	return ctx, pk, c, c2, s, p
 }
 
+func TestBatchVerifyReEncryption(t *testing.T) {
+	r := newTestRand(40)
+	ctx := testContext()
+	pk := r.keyPair(t).PublicKey()
+	stmts := make([]ReEncryptionStatement, 12)
+	for i := range stmts {
+		c, _, err := pk.Encrypt(r.element(), r)
+		require.NoError(t, err)
+		c2, s, err := pk.ReEncrypt(c, r)
+		require.NoError(t, err)
+		own := &Context{Election: ctx.Election, Prover: uint32(i)}
+		p, err := ProveReEncryption(own, pk, c, c2, s, r)
+		require.NoError(t, err)
+		stmts[i] = ReEncryptionStatement{Ctx: own, C: c, C2: c2, Proof: p}
+	}
+	require.NoError(t, BatchVerifyReEncryption(ctx, pk, stmts))
+
+	bad := append([]ReEncryptionStatement(nil), stmts...)
+	bad[2].C2 = bad[3].C2                                                          // wrong output
+	bad[5].Ctx = &Context{Election: ctx.Election, Prover: 99}                      // wrong context
+	bad[9] = ReEncryptionStatement{C: bad[9].C, C2: bad[9].C, Proof: bad[9].Proof} // a copy
+	err := BatchVerifyReEncryption(ctx, pk, bad)
+	var be *BatchError
+	require.ErrorAs(t, err, &be)
+	require.Equal(t, []int{2, 5, 9}, be.Failed)
+	for i := range bad {
+		single := VerifyReEncryption(bad[i].Ctx, pk, bad[i].C, bad[i].C2, bad[i].Proof)
+		require.Equal(t, single != nil, i == 2 || i == 5 || i == 9, i)
+	}
+	require.ErrorAs(t, BatchVerifyReEncryption(ctx, r.keyPair(t).PublicKey(), stmts), &be)
+	require.Len(t, be.Failed, len(stmts))
+	require.Error(t, BatchVerifyReEncryption(ctx, nil, stmts))
+}
+
 func TestReEncryption(t *testing.T) {
 	r := newTestRand(17)
 	ctx, pk, c, c2, s, p := reEncryptionFixture(t, r)
@@ -505,6 +539,34 @@ func BenchmarkDLEQ(b *testing.B) {
 		for b.Loop() {
 			verifyDLEQ(ctx, st, p)
 		}
+	})
+}
+
+func BenchmarkReEncryption(b *testing.B) {
+	r := newTestRand(41)
+	ctx, pk, c, c2, s, p := reEncryptionFixture(b, r)
+	b.Run("prove", func(b *testing.B) {
+		for b.Loop() {
+			ProveReEncryption(ctx, pk, c, c2, s, r)
+		}
+	})
+	b.Run("verify", func(b *testing.B) {
+		for b.Loop() {
+			VerifyReEncryption(ctx, pk, c, c2, p)
+		}
+	})
+	const n = 1000
+	stmts := make([]ReEncryptionStatement, n)
+	for i := range stmts {
+		stmts[i] = ReEncryptionStatement{C: c, C2: c2, Proof: p}
+	}
+	b.Run("batch=1000", func(b *testing.B) {
+		for b.Loop() {
+			if err := BatchVerifyReEncryption(ctx, pk, stmts); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/proof")
 	})
 }
 
