@@ -45,10 +45,16 @@ type dleqStatement struct {
 	y1Shared       int
 	g1Enc, y1Enc   []byte
 	g2Enc          []byte
+	// label and use are the transcript label and the records of the
+	// specific use (decryption share, re-encryption) that precede the
+	// general DLEQ records, so that a proof binds its whole statement and
+	// verifies only for the use it was made for.
+	label string
+	use   func(t *Transcript)
 }
 
 func newDLEQStatement(g1, y1, g2, y2 *elgamal.Element) *dleqStatement {
-	return &dleqStatement{g1: g1, y1: y1, g2: g2, y2: y2, y1Shared: -1}
+	return &dleqStatement{g1: g1, y1: y1, g2: g2, y2: y2, y1Shared: -1, label: LabelDLEQ}
 }
 
 // check rejects missing and identity elements. An identity base makes the
@@ -70,7 +76,10 @@ func (s *dleqStatement) check() error {
 }
 
 func (s *dleqStatement) challenge(ctx *Context, a1, a2 *elgamal.Element) *elgamal.Scalar {
-	t := NewTranscript(LabelDLEQ, ctx)
+	t := NewTranscript(s.label, ctx)
+	if s.use != nil {
+		s.use(t)
+	}
 	dleqAppend(t, "G1", s.g1, s.g1Enc)
 	dleqAppend(t, "Y1", s.y1, s.y1Enc)
 	dleqAppend(t, "G2", s.g2, s.g2Enc)
@@ -215,8 +224,8 @@ func BatchVerifyDLEQ(ctx *Context, stmts []DLEQStatement) error {
 
 // ProveDecryptionShare returns a trustee's decryption share x·α of c and a
 // proof that it used the same x as its verification key x·G. The proof is
-// the DLEQ proof over (G1, Y1, G2, Y2) = (G, x·G, α, x·α), so VerifyDLEQ
-// accepts it too. The share depends on α only, and so does the proof.
+// a DLEQ proof over (G1, Y1, G2, Y2) = (G, x·G, α, x·α) under its own label
+// LabelDecryptionShare, with the whole ciphertext c hashed as well.
 func ProveDecryptionShare(ctx *Context, x *elgamal.Scalar, c *elgamal.Ciphertext, rand io.Reader) (share *elgamal.Element, p *DLEQProof, err error) {
 	if x == nil || c == nil || rand == nil {
 		return nil, nil, errors.New("zkp: decryption share: missing secret, ciphertext or random source")
@@ -230,13 +239,28 @@ func ProveDecryptionShare(ctx *Context, x *elgamal.Scalar, c *elgamal.Ciphertext
 	alpha := new(elgamal.Element).Set(&c.Alpha)
 	mul2 := dleqMul(alpha)
 	share = mul2(x)
-	s := newDLEQStatement(dleqGenerator, new(elgamal.Element).ScalarBaseMult(x), alpha, share)
-	s.g1Enc = dleqGeneratorBytes
+	s := decryptionShareStatement(new(elgamal.Element).ScalarBaseMult(x), c, share)
 	p, err = proveDLEQ(ctx, x, s, dleqMul(dleqGenerator), mul2, rand)
 	if err != nil {
 		return nil, nil, err
 	}
 	return share, p, nil
+}
+
+// decryptionShareStatement is the DLEQ statement (G, vk, α, share) of a
+// decryption share of c, under its own label and with the whole ciphertext
+// hashed first, so that the proof is bound to c and not only to α.
+func decryptionShareStatement(vk *elgamal.Element, c *elgamal.Ciphertext, share *elgamal.Element) *dleqStatement {
+	s := newDLEQStatement(dleqGenerator, vk, &c.Alpha, share)
+	s.g1Gen, s.g1Enc = true, dleqGeneratorBytes
+	s.label = LabelDecryptionShare
+	alphaEnc := c.Alpha.Bytes()
+	s.g2Enc = alphaEnc
+	s.use = func(t *Transcript) {
+		t.AppendElementBytes("C.alpha", alphaEnc)
+		t.AppendElement("C.beta", &c.Beta)
+	}
+	return s
 }
 
 // VerifyDecryptionShare checks that share = x·α for the x behind the
@@ -278,8 +302,7 @@ func (st *DecryptionShareStatement) prepare(ctx *Context, keys map[*elgamal.Elem
 	if st.Ciphertext == nil {
 		return fmt.Errorf("zkp: decryption share: %w: missing ciphertext", ErrInvalidProof)
 	}
-	s := newDLEQStatement(dleqGenerator, st.VK, &st.Ciphertext.Alpha, st.Share)
-	s.g1Gen, s.g1Enc = true, dleqGeneratorBytes
+	s := decryptionShareStatement(st.VK, st.Ciphertext, st.Share)
 	if k, ok := keys[st.VK]; ok {
 		s.y1Shared, s.y1Enc = k.index, k.enc
 	}
@@ -330,7 +353,9 @@ func BatchVerifyDecryptionShares(ctx *Context, stmts []DecryptionShareStatement)
 
 // ProveReEncryption proves that c2 is c re-encrypted under pk with the
 // non-zero randomness r, that is c2 − c = (r·G, r·H), without revealing r.
-// The proof is the DLEQ proof over (G, α'−α, H, β'−β). It fails if c2 is
+// The proof is a DLEQ proof over (G, α'−α, H, β'−β) under its own label
+// LabelReEncryption, with c and c2 themselves hashed as well, so that it
+// is bound to that pair and not only to their difference. It fails if c2 is
 // not c re-encrypted with r (ErrWitness), rather than return a proof that
 // cannot verify.
 func ProveReEncryption(ctx *Context, pk *elgamal.PublicKey, c, c2 *elgamal.Ciphertext, r *elgamal.Scalar, rand io.Reader) (*DLEQProof, error) {
@@ -341,7 +366,6 @@ func ProveReEncryption(ctx *Context, pk *elgamal.PublicKey, c, c2 *elgamal.Ciphe
 		return nil, fmt.Errorf("zkp: re-encryption proof: randomness: %w", elgamal.ErrZeroScalar)
 	}
 	s := reEncryptionStatement(pk, c, c2)
-	s.g1Enc = dleqGeneratorBytes
 	y1 := new(elgamal.Element).ScalarBaseMult(r)
 	y2 := pk.ScalarMult(r)
 	if y1.Equal(s.y1)&y2.Equal(s.y2) != 1 {
@@ -354,7 +378,15 @@ func ProveReEncryption(ctx *Context, pk *elgamal.PublicKey, c, c2 *elgamal.Ciphe
 func reEncryptionStatement(pk *elgamal.PublicKey, c, c2 *elgamal.Ciphertext) *dleqStatement {
 	y1 := new(elgamal.Element).Subtract(&c2.Alpha, &c.Alpha)
 	y2 := new(elgamal.Element).Subtract(&c2.Beta, &c.Beta)
-	return newDLEQStatement(dleqGenerator, y1, pk.Element(), y2)
+	s := newDLEQStatement(dleqGenerator, y1, pk.Element(), y2)
+	s.g1Gen, s.g1Enc = true, dleqGeneratorBytes
+	s.g2Enc = pk.Bytes()
+	s.label = LabelReEncryption
+	s.use = func(t *Transcript) {
+		t.AppendCiphertext("C", c)
+		t.AppendCiphertext("C2", c2)
+	}
+	return s
 }
 
 // VerifyReEncryption checks a proof that c2 is a re-encryption of c under
@@ -365,7 +397,6 @@ func VerifyReEncryption(ctx *Context, pk *elgamal.PublicKey, c, c2 *elgamal.Ciph
 		return fmt.Errorf("zkp: re-encryption proof: %w: missing key or ciphertext", ErrInvalidProof)
 	}
 	s := reEncryptionStatement(pk, c, c2)
-	s.g1Gen, s.g1Enc = true, dleqGeneratorBytes
 	return verifyOne("re-encryption proof", []*elgamal.Element{dleqGenerator}, func(q *equations) error {
 		if err := s.prepare(ctx, p, q); err != nil {
 			return fmt.Errorf("zkp: re-encryption proof: %w", err)
@@ -391,8 +422,6 @@ func BatchVerifyReEncryption(ctx *Context, pk *elgamal.PublicKey, stmts []ReEncr
 	if pk == nil {
 		return fmt.Errorf("zkp: re-encryption proof: %w: missing public key", ErrInvalidProof)
 	}
-	h := pk.Element()
-	hEnc := pk.Bytes()
 	return batchVerify(len(stmts), []*elgamal.Element{dleqGenerator}, func(i int, q *equations) error {
 		st := &stmts[i]
 		c := st.Ctx
@@ -403,9 +432,6 @@ func BatchVerifyReEncryption(ctx *Context, pk *elgamal.PublicKey, stmts []ReEncr
 			return fmt.Errorf("zkp: re-encryption proof: %w: missing ciphertext", ErrInvalidProof)
 		}
 		s := reEncryptionStatement(pk, st.C, st.C2)
-		s.g2 = h
-		s.g1Gen, s.g1Enc = true, dleqGeneratorBytes
-		s.g2Enc = hEnc
 		if err := s.prepare(c, st.Proof, q); err != nil {
 			return fmt.Errorf("zkp: re-encryption proof: %w", err)
 		}

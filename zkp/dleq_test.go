@@ -268,9 +268,10 @@ func TestDecryptionShare(t *testing.T) {
 		require.Equal(t, 1, new(elgamal.Element).Subtract(&c.Beta, share).Equal(m))
 		require.Equal(t, 1, key.Decrypt(c).Equal(m))
 	})
-	t.Run("is a general DLEQ proof", func(t *testing.T) {
-		require.NoError(t, VerifyDLEQ(ctx, g, vk, &c.Alpha, share, p))
-		require.NoError(t, BatchVerifyDLEQ(ctx, []DLEQStatement{{G1: g, Y1: vk, G2: &c.Alpha, Y2: share, Proof: p}}))
+	t.Run("is not a general DLEQ proof", func(t *testing.T) {
+		// Its own label keeps it from passing for another use.
+		require.ErrorIs(t, VerifyDLEQ(ctx, g, vk, &c.Alpha, share, p), ErrInvalidProof)
+		require.Error(t, BatchVerifyDLEQ(ctx, []DLEQStatement{{G1: g, Y1: vk, G2: &c.Alpha, Y2: share, Proof: p}}))
 	})
 	t.Run("round trip", func(t *testing.T) {
 		q, err := ParseDLEQProof(p.Bytes())
@@ -304,11 +305,11 @@ func TestDecryptionShare(t *testing.T) {
 		require.Error(t, VerifyDecryptionShare(ctx, vk, nil, share, p))
 		require.Error(t, VerifyDecryptionShare(ctx, vk, c, nil, p))
 
-		// β is not part of the statement: the share x·α is the same for
-		// every ciphertext with this α.
+		// β is hashed too, so the proof is bound to its ciphertext even
+		// though the share x·α does not depend on β.
 		c2.Set(c)
 		c2.Beta.Add(&c2.Beta, g)
-		require.NoError(t, VerifyDecryptionShare(ctx, vk, c2, share, p))
+		require.ErrorIs(t, VerifyDecryptionShare(ctx, vk, c2, share, p), ErrInvalidProof)
 	})
 	t.Run("tampered proof", func(t *testing.T) {
 		for i, q := range dleqTamperings(p) {
@@ -471,10 +472,16 @@ func TestReEncryption(t *testing.T) {
 	require.NoError(t, VerifyReEncryption(ctx, pk, c, c2, p))
 	g := elgamal.NewGeneratorElement()
 
-	t.Run("is a general DLEQ proof", func(t *testing.T) {
+	t.Run("is bound to the pair, not the difference", func(t *testing.T) {
 		y1 := new(elgamal.Element).Subtract(&c2.Alpha, &c.Alpha)
 		y2 := new(elgamal.Element).Subtract(&c2.Beta, &c.Beta)
-		require.NoError(t, VerifyDLEQ(ctx, g, y1, pk.Element(), y2, p))
+		require.ErrorIs(t, VerifyDLEQ(ctx, g, y1, pk.Element(), y2, p), ErrInvalidProof)
+		// (c + d, c2 + d) has the same difference but is another statement.
+		d, _, err := pk.Encrypt(r.element(), r)
+		require.NoError(t, err)
+		cd := new(elgamal.Ciphertext).Add(c, d)
+		c2d := new(elgamal.Ciphertext).Add(c2, d)
+		require.ErrorIs(t, VerifyReEncryption(ctx, pk, cd, c2d, p), ErrInvalidProof)
 	})
 	t.Run("round trip", func(t *testing.T) {
 		q, err := ParseDLEQProof(p.Bytes())

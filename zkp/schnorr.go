@@ -43,12 +43,18 @@ func ProveSchnorr(ctx *Context, x *elgamal.Scalar, rand io.Reader) (*SchnorrProo
 }
 
 // SchnorrStatement is one public key and its proof, for BatchVerifySchnorr.
+// Ctx, if not nil, replaces the batch's Context for this item, so that one
+// batch can hold the proofs of several DKG dealers (whose Prover differs).
 type SchnorrStatement struct {
+	Ctx   *Context
 	Y     *elgamal.Element
 	Proof *SchnorrProof
 }
 
 func (s *SchnorrStatement) prepare(ctx *Context, q *equations) error {
+	if s.Ctx != nil {
+		ctx = s.Ctx
+	}
 	if s.Y == nil || s.Proof == nil {
 		return fmt.Errorf("zkp: schnorr proof: missing statement or proof")
 	}
@@ -77,8 +83,8 @@ func VerifySchnorr(ctx *Context, y *elgamal.Element, p *SchnorrProof) error {
 	})
 }
 
-// BatchVerifySchnorr checks many proofs under one Context with one
-// multi-scalar multiplication. It accepts exactly when every proof would
+// BatchVerifySchnorr checks many proofs, each under its own Ctx if it has
+// one and ctx otherwise, with one multi-scalar multiplication. It accepts exactly when every proof would
 // pass VerifySchnorr; otherwise it returns a *BatchError naming each
 // failing index.
 func BatchVerifySchnorr(ctx *Context, stmts []SchnorrStatement) error {

@@ -94,6 +94,20 @@ func TestBatchVerifySchnorr(t *testing.T) {
 	}
 	require.ErrorAs(t, BatchVerifySchnorr(wrongContexts(ctx)[0], stmts), &be)
 	require.Len(t, be.Failed, len(stmts))
+
+	// Per-item contexts: dealers prove under their own index.
+	dealers := make([]SchnorrStatement, 5)
+	for i := range dealers {
+		own := &Context{Election: ctx.Election, Prover: uint32(i + 1)}
+		x := r.scalar()
+		p, err := ProveSchnorr(own, x, r)
+		require.NoError(t, err)
+		dealers[i] = SchnorrStatement{Ctx: own, Y: new(elgamal.Element).ScalarBaseMult(x), Proof: p}
+	}
+	require.NoError(t, BatchVerifySchnorr(ctx, dealers))
+	dealers[2].Ctx = dealers[3].Ctx // dealer 3 claims dealer 4's index
+	require.ErrorAs(t, BatchVerifySchnorr(ctx, dealers), &be)
+	require.Equal(t, []int{2}, be.Failed)
 }
 
 func TestProveSchnorrRejectsZero(t *testing.T) {

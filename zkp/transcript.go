@@ -31,11 +31,15 @@ const Version = "urna/v1"
 
 // Domain-separation labels, one per proof type.
 const (
-	LabelSchnorr    = "urna/v1/zkp/schnorr"
-	LabelDLEQ       = "urna/v1/zkp/dleq"
-	LabelZeroOne    = "urna/v1/zkp/zero-one"
-	LabelRange      = "urna/v1/zkp/range"
-	LabelRandomness = "urna/v1/zkp/randomness"
+	LabelSchnorr = "urna/v1/zkp/schnorr"
+	LabelDLEQ    = "urna/v1/zkp/dleq"
+	// Decryption shares and re-encryptions are DLEQ proofs with labels of
+	// their own, so a proof verifies only for the use it was made for.
+	LabelDecryptionShare = "urna/v1/zkp/decryption-share"
+	LabelReEncryption    = "urna/v1/zkp/reencryption"
+	LabelZeroOne         = "urna/v1/zkp/zero-one"
+	LabelRange           = "urna/v1/zkp/range"
+	LabelRandomness      = "urna/v1/zkp/randomness"
 )
 
 // challengeDST separates the challenge derivation from every other use of

@@ -67,8 +67,7 @@ func decryptionShareCases(r *rng) []proofCase {
 		ctx:     ctx,
 		inputs: map[string]string{"vk": hx(k.PublicKey().Bytes()), "ciphertext": hx(c.Bytes()),
 			"share": hx(share.Bytes()), "proof": hx(p.Bytes())},
-		// β is not part of the statement: the share depends on α only.
-		stmt:  []field{{"vk", kCommit}, {"ciphertext", kAlphaOnly}, {"share", kCommit}},
+		stmt:  []field{{"vk", kCommit}, {"ciphertext", kCiphertext}, {"share", kCommit}},
 		proof: dleqLayout,
 	}}
 }

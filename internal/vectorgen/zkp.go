@@ -18,7 +18,6 @@ const (
 	kCiphertext             // α ‖ β
 	kUint                   // decimal integer input
 	kVector                 // ciphertext vector: components α ‖ β, concatenated
-	kAlphaOnly              // ciphertext of which only α is in the statement
 )
 
 type field struct {
@@ -101,12 +100,8 @@ func mutateProof(s *set, base *vectors.Case, pc proofCase) {
 			with("statement "+st.name+" + G", func(c *vectors.Case) {
 				c.Inputs[st.name] = hx(tamperElement(mustHexS(c.Inputs[st.name])))
 			})
-		case kCiphertext, kAlphaOnly:
-			halves := []string{"alpha", "beta"}
-			if st.kind == kAlphaOnly {
-				halves = halves[:1]
-			}
-			for _, half := range halves {
+		case kCiphertext:
+			for _, half := range []string{"alpha", "beta"} {
 				half := half
 				with("statement "+st.name+"."+half+" + G", func(c *vectors.Case) {
 					b := mustHexS(c.Inputs[st.name])
