@@ -67,13 +67,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return cli.ShowAppHelp(c)
 		},
 		Commands: []*cli.Command{
+			trusteeCommand(),
 			versionCommand(),
 			demoCommand(),
 		},
 	}
-	for _, cmd := range app.Commands {
-		cmd.OnUsageError = onUsageError
+	var setUsage func(cmds []*cli.Command)
+	setUsage = func(cmds []*cli.Command) {
+		for _, cmd := range cmds {
+			cmd.OnUsageError = onUsageError
+			setUsage(cmd.Subcommands)
+		}
 	}
+	setUsage(app.Commands)
 
 	err := app.Run(args)
 	if err == nil && unknownHelpTopic != "" {
@@ -98,7 +104,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
 	help := "urna --help"
 	if isSubcommand {
-		help = "urna " + c.Command.Name + " --help"
+		help = "urna " + c.Command.FullName() + " --help"
 	}
 	return errorWithHint(err.Error(), fmt.Sprintf("run '%s' for usage", help))
 }
@@ -107,8 +113,8 @@ func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
 // silently ignored.
 func noArgs(c *cli.Context) error {
 	if c.Args().Present() {
-		return errorWithHint(fmt.Sprintf("%s takes no arguments, got %q", c.Command.Name, c.Args().First()),
-			fmt.Sprintf("run 'urna %s --help' for usage", c.Command.Name))
+		return errorWithHint(fmt.Sprintf("%s takes no arguments, got %q", c.Command.FullName(), c.Args().First()),
+			fmt.Sprintf("run 'urna %s --help' for usage", c.Command.FullName()))
 	}
 	return nil
 }

@@ -86,6 +86,20 @@ func (e *Entry) Bytes() []byte {
 	return append(e.signed(), e.Sig[:]...)
 }
 
+// EntryLength returns the length of the entry at the start of b, from its
+// header, so that files and streams can hold entries back to back.
+func EntryLength(b []byte) (int, error) {
+	if len(b) < entryHeaderLen {
+		return 0, fmt.Errorf("%w: %d bytes is shorter than an entry header", ErrEntry, len(b))
+	}
+	body := binary.BigEndian.Uint32(b[entryHeaderLen-4 : entryHeaderLen])
+	n := uint64(entryHeaderLen) + uint64(body) + ed25519.SignatureSize
+	if n > uint64(len(b)) {
+		return 0, fmt.Errorf("%w: entry of %d bytes truncated to %d", ErrEntry, n, len(b))
+	}
+	return int(n), nil
+}
+
 // ParseEntry decodes an entry of the ceremony s and checks its header,
 // body length and signature. The error names the failed field.
 func ParseEntry(s *Setup, b []byte) (*Entry, error) {

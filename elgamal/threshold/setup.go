@@ -74,14 +74,17 @@ func (s *Setup) Validate() error {
 	tr := map[string]int{}
 	for k, t := range s.Trustees {
 		i := k + 1
-		if len(t.Name) == 0 || len(t.Name) > MaxNameLength {
-			return fmt.Errorf("%w: trustee %d: name of %d bytes, want 1 to %d", ErrSetup, i, len(t.Name), MaxNameLength)
+		if err := checkName(t.Name); err != nil {
+			return fmt.Errorf("%w: trustee %d: %v", ErrSetup, i, err)
 		}
-		if len(t.SigningKey) != ed25519.PublicKeySize {
-			return fmt.Errorf("%w: trustee %d (%s): signing key of %d bytes", ErrSetup, i, t.Name, len(t.SigningKey))
+		if err := checkSigningKey(t.SigningKey); err != nil {
+			return fmt.Errorf("%w: trustee %d (%s): signing key: %v", ErrSetup, i, t.Name, err)
 		}
 		if t.TransportKey == nil || t.TransportKey.Curve() != ecdh.X25519() {
 			return fmt.Errorf("%w: trustee %d (%s): missing X25519 transport key", ErrSetup, i, t.Name)
+		}
+		if _, err := checkTransportKey(t.TransportKey.Bytes()); err != nil {
+			return fmt.Errorf("%w: trustee %d (%s): transport key: %v", ErrSetup, i, t.Name, err)
 		}
 		for _, d := range []struct {
 			seen map[string]int
@@ -140,7 +143,7 @@ func ParseSetup(b []byte) (*Setup, error) {
 		if r.err != nil {
 			break
 		}
-		k, err := ecdh.X25519().NewPublicKey(tk)
+		k, err := checkTransportKey(tk)
 		if err != nil {
 			return nil, fmt.Errorf("%w: trustee %d transport key: %v", ErrSetup, i, err)
 		}
