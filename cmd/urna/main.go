@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -89,8 +90,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(stderr, "urna: %v\n", err)
 	var he *hintError
+	if strings.HasPrefix(err.Error(), "Required flag") && !errors.As(err, &he) {
+		// urfave/cli reports missing flags without calling OnUsageError.
+		err = errorWithHint(err.Error(), "add --help to the command to see its flags")
+	}
+	fmt.Fprintf(stderr, "urna: %v\n", err)
 	if errors.As(err, &he) {
 		for _, h := range he.hints {
 			fmt.Fprintf(stderr, "urna: hint: %s\n", h)
