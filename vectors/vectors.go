@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/urnavote/urna/elgamal"
+	"github.com/urnavote/urna/elgamal/threshold"
 	"github.com/urnavote/urna/zkp"
 )
 
@@ -39,6 +40,12 @@ const (
 	ErrClassProof        = "proof"
 	ErrClassRange        = "range"
 	ErrClassOther        = "other"
+
+	// Trustee ceremony (spec/threshold.md).
+	ErrClassEntry           = "entry"
+	ErrClassSetup           = "setup"
+	ErrClassTooFewQualified = "too-few-qualified"
+	ErrClassTooFewShares    = "too-few-shares"
 )
 
 // Context is a zkp.Context in hex.
@@ -66,6 +73,16 @@ func Classify(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	// The threshold errors come first: they name the failed check even
+	// when they wrap an error of the group.
+	case errors.Is(err, threshold.ErrEntry):
+		return ErrClassEntry
+	case errors.Is(err, threshold.ErrSetup):
+		return ErrClassSetup
+	case errors.Is(err, threshold.ErrTooFewQualified):
+		return ErrClassTooFewQualified
+	case errors.Is(err, threshold.ErrTooFewShares):
+		return ErrClassTooFewShares
 	case errors.Is(err, elgamal.ErrLength), errors.Is(err, elgamal.ErrDataTooLong):
 		return ErrClassLength
 	case errors.Is(err, elgamal.ErrNonCanonical):
