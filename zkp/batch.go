@@ -217,3 +217,19 @@ func verifyOne(what string, shared []*elgamal.Element, prepare func(q *equations
 	}
 	return nil
 }
+
+// parallelFor runs f(0..n-1) on all cores.
+func parallelFor(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		}(w)
+	}
+	wg.Wait()
+}

@@ -45,6 +45,9 @@ type dleqStatement struct {
 	y1Shared       int
 	g1Enc, y1Enc   []byte
 	g2Enc          []byte
+	// y2Enc, a1Enc and a2Enc are the encodings of Y2 and the proof's
+	// commitments, when the verifier decoded them from exactly these bytes.
+	y2Enc, a1Enc, a2Enc []byte
 	// label and use are the transcript label and the records of the
 	// specific use (decryption share, re-encryption) that precede the
 	// general DLEQ records, so that a proof binds its whole statement and
@@ -83,9 +86,9 @@ func (s *dleqStatement) challenge(ctx *Context, a1, a2 *elgamal.Element) *elgama
 	dleqAppend(t, "G1", s.g1, s.g1Enc)
 	dleqAppend(t, "Y1", s.y1, s.y1Enc)
 	dleqAppend(t, "G2", s.g2, s.g2Enc)
-	t.AppendElement("Y2", s.y2)
-	t.AppendElement("A1", a1)
-	t.AppendElement("A2", a2)
+	dleqAppend(t, "Y2", s.y2, s.y2Enc)
+	dleqAppend(t, "A1", a1, s.a1Enc)
+	dleqAppend(t, "A2", a2, s.a2Enc)
 	return t.Challenge("c")
 }
 
@@ -251,14 +254,20 @@ func ProveDecryptionShare(ctx *Context, x *elgamal.Scalar, c *elgamal.Ciphertext
 // decryption share of c, under its own label and with the whole ciphertext
 // hashed first, so that the proof is bound to c and not only to α.
 func decryptionShareStatement(vk *elgamal.Element, c *elgamal.Ciphertext, share *elgamal.Element) *dleqStatement {
+	return decryptionShareStatementEnc(vk, c, c.Bytes(), share, nil)
+}
+
+// decryptionShareStatementEnc is decryptionShareStatement with the
+// encodings of c (required) and of the share (optional) already known.
+func decryptionShareStatementEnc(vk *elgamal.Element, c *elgamal.Ciphertext, cEnc []byte, share *elgamal.Element, shareEnc []byte) *dleqStatement {
 	s := newDLEQStatement(dleqGenerator, vk, &c.Alpha, share)
 	s.g1Gen, s.g1Enc = true, dleqGeneratorBytes
 	s.label = LabelDecryptionShare
-	alphaEnc := c.Alpha.Bytes()
-	s.g2Enc = alphaEnc
+	s.g2Enc = cEnc[:elgamal.ElementSize]
+	s.y2Enc = shareEnc
 	s.use = func(t *Transcript) {
-		t.AppendElementBytes("C.alpha", alphaEnc)
-		t.AppendElement("C.beta", &c.Beta)
+		t.AppendElementBytes("C.alpha", cEnc[:elgamal.ElementSize])
+		t.AppendElementBytes("C.beta", cEnc[elgamal.ElementSize:])
 	}
 	return s
 }
@@ -325,30 +334,123 @@ const dleqMaxSharedKeys = 32
 // VerifyDecryptionShare; otherwise it returns a *BatchError naming each
 // failing index.
 func BatchVerifyDecryptionShares(ctx *Context, stmts []DecryptionShareStatement) error {
+	shared, keys := dleqSharedKeys(len(stmts), func(i int) *elgamal.Element { return stmts[i].VK })
+	return batchVerify(len(stmts), shared, func(i int, q *equations) error {
+		return stmts[i].prepare(ctx, keys, q)
+	})
+}
+
+// dleqSharedKeys returns the shared bases of a batch of decryption shares,
+// the generator and every verification key (by pointer) that two or more
+// shares use, up to dleqMaxSharedKeys.
+func dleqSharedKeys(n int, vk func(i int) *elgamal.Element) ([]*elgamal.Element, map[*elgamal.Element]dleqSharedKey) {
 	count := map[*elgamal.Element]int{}
-	for i := range stmts {
-		if vk := stmts[i].VK; vk != nil {
-			count[vk]++
+	for i := range n {
+		if k := vk(i); k != nil {
+			count[k]++
 		}
 	}
 	shared := []*elgamal.Element{dleqGenerator}
 	keys := map[*elgamal.Element]dleqSharedKey{}
-	for i := range stmts {
-		vk := stmts[i].VK
-		if _, done := keys[vk]; done || count[vk] < 2 || len(keys) == dleqMaxSharedKeys {
+	for i := range n {
+		k := vk(i)
+		if _, done := keys[k]; done || count[k] < 2 || len(keys) == dleqMaxSharedKeys {
 			continue
 		}
 		// Identity keys are rejected per share in prepare, but must not
 		// become a shared base whose coefficient nobody checks.
-		if vk.IsIdentity() == 1 {
+		if k.IsIdentity() == 1 {
 			continue
 		}
-		keys[vk] = dleqSharedKey{index: len(shared), enc: vk.Bytes()}
-		shared = append(shared, vk)
+		keys[k] = dleqSharedKey{index: len(shared), enc: k.Bytes()}
+		shared = append(shared, k)
 	}
-	return batchVerify(len(stmts), shared, func(i int, q *equations) error {
-		return stmts[i].prepare(ctx, keys, q)
+	return shared, keys
+}
+
+// EncodedDecryptionShare is a decryption share in wire form, for
+// BatchVerifyEncodedDecryptionShares.
+type EncodedDecryptionShare struct {
+	// Ctx, if not nil, replaces the batch's Context for this share.
+	Ctx *Context
+	// VK is the trustee's verification key, recomputed by the verifier.
+	// Give all shares of one trustee the same pointer.
+	VK *elgamal.Element
+	// Ciphertext is the encoding α ‖ β (64 bytes). Shares of one
+	// ciphertext should use the same bytes, so it is decoded once.
+	Ciphertext []byte
+	// Share is the encoded share x·α (32 bytes); Proof the encoded
+	// DLEQProof (96 bytes).
+	Share, Proof []byte
+}
+
+// BatchVerifyEncodedDecryptionShares decodes and checks many decryption
+// shares given as bytes, as a tally's shares arrive, and returns the
+// decoded shares (nil where a share failed). It accepts exactly the shares
+// that decoding followed by BatchVerifyDecryptionShares would, but hashes
+// the given canonical encodings instead of encoding every element again,
+// and decodes each distinct ciphertext once: the fast path for verifying
+// decryption shares in bulk. Decoding errors are reported per share in the
+// *BatchError, like failed proofs.
+func BatchVerifyEncodedDecryptionShares(ctx *Context, items []EncodedDecryptionShare) ([]*elgamal.Element, error) {
+	// Decode each distinct ciphertext once, on all cores.
+	index := make(map[string]int, len(items))
+	ctOf := make([]int, len(items))
+	var unique [][]byte
+	for i := range items {
+		k, ok := index[string(items[i].Ciphertext)]
+		if !ok {
+			k = len(unique)
+			index[string(items[i].Ciphertext)] = k
+			unique = append(unique, items[i].Ciphertext)
+		}
+		ctOf[i] = k
+	}
+	cts := make([]elgamal.Ciphertext, len(unique))
+	ctErrs := make([]error, len(unique))
+	parallelFor(len(unique), func(k int) {
+		if _, err := cts[k].SetCanonicalBytes(unique[k]); err != nil {
+			ctErrs[k] = err
+		}
 	})
+
+	shares := make([]*elgamal.Element, len(items))
+	shared, keys := dleqSharedKeys(len(items), func(i int) *elgamal.Element { return items[i].VK })
+	err := batchVerify(len(items), shared, func(i int, q *equations) error {
+		it := &items[i]
+		c := it.Ctx
+		if c == nil {
+			c = ctx
+		}
+		if err := ctErrs[ctOf[i]]; err != nil {
+			return fmt.Errorf("zkp: decryption share: %w", err)
+		}
+		share, err := new(elgamal.Element).SetCanonicalBytesNonIdentity(it.Share)
+		if err != nil {
+			return fmt.Errorf("zkp: decryption share: share: %w", err)
+		}
+		p, err := ParseDLEQProof(it.Proof)
+		if err != nil {
+			return err
+		}
+		s := decryptionShareStatementEnc(it.VK, &cts[ctOf[i]], unique[ctOf[i]], share, it.Share)
+		s.a1Enc, s.a2Enc = it.Proof[:elgamal.ElementSize], it.Proof[elgamal.ElementSize:2*elgamal.ElementSize]
+		if k, ok := keys[it.VK]; ok {
+			s.y1Shared, s.y1Enc = k.index, k.enc
+		}
+		if err := s.prepare(c, p, q); err != nil {
+			return fmt.Errorf("zkp: decryption share: %w", err)
+		}
+		shares[i] = share
+		return nil
+	})
+	var be *BatchError
+	if errors.As(err, &be) {
+		for _, i := range be.Failed {
+			shares[i] = nil
+		}
+	}
+	return shares, err
 }
 
 // ProveReEncryption proves that c2 is c re-encrypted under pk with the

@@ -58,22 +58,30 @@ var ErrTooFewShares = errors.New("too few valid decryption shares")
 // decryption-shares entry to one ciphertext list. Encoding the ciphertexts
 // runs on all cores. The list must hold fewer than 2^32 ciphertexts.
 func ListHash(cts []elgamal.Ciphertext) [32]byte {
+	return decListHash(decEncode(cts))
+}
+
+// decEncode returns the concatenated encodings of cts, computed on all
+// cores.
+func decEncode(cts []elgamal.Ciphertext) []byte {
+	buf := make([]byte, len(cts)*elgamal.CiphertextSize)
+	_ = decParallel(len(cts), decWorkChunk, func(_, a, b int) error {
+		for i := a; i < b; i++ {
+			off := i * elgamal.CiphertextSize
+			copy(buf[off:], cts[i].Alpha.Bytes())
+			copy(buf[off+elgamal.ElementSize:], cts[i].Beta.Bytes())
+		}
+		return nil
+	})
+	return buf
+}
+
+// decListHash is ListHash of the ciphertexts encoded in enc.
+func decListHash(enc []byte) [32]byte {
 	h := sha256.New()
 	h.Write([]byte(decListHashDomain))
-	h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(cts))))
-	buf := make([]byte, min(len(cts), decHashBatch)*elgamal.CiphertextSize)
-	for lo := 0; lo < len(cts); lo += decHashBatch {
-		batch := cts[lo:min(lo+decHashBatch, len(cts))]
-		_ = decParallel(len(batch), decWorkChunk, func(_, a, b int) error {
-			for i := a; i < b; i++ {
-				off := i * elgamal.CiphertextSize
-				copy(buf[off:], batch[i].Alpha.Bytes())
-				copy(buf[off+elgamal.ElementSize:], batch[i].Beta.Bytes())
-			}
-			return nil
-		})
-		h.Write(buf[:len(batch)*elgamal.CiphertextSize])
-	}
+	h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(enc)/elgamal.CiphertextSize)))
+	h.Write(enc)
 	var out [32]byte
 	h.Sum(out[:0])
 	return out
@@ -406,7 +414,8 @@ func decCollect(s *Setup, r *Result, cts []elgamal.Ciphertext, entries []*Entry)
 		return nil, fmt.Errorf("threshold: combine: %w", err)
 	}
 	h := s.Hash()
-	lh := ListHash(cts)
+	encs := decEncode(cts)
+	lh := decListHash(encs)
 	set := &decShareSet{
 		t: s.Threshold, n: n, cts: cts,
 		shares:   make([][]elgamal.Element, n),
@@ -456,10 +465,10 @@ func decCollect(s *Setup, r *Result, cts []elgamal.Ciphertext, entries []*Entry)
 		}
 	}
 
-	// Decode each trustee's entry.
+	// Frame each trustee's entry; the shares are decoded while verified.
 	m := len(cts)
-	bodies := make([]*DecryptionSharesBody, n)
-	var owners []uint32 // owners[k] is the trustee of stmts[k*m : (k+1)*m]
+	bodies := make([][]byte, n)
+	var owners []uint32 // owners[k] is the trustee of items[k*m : (k+1)*m]
 	for k := range n {
 		j := uint32(k + 1)
 		switch len(cands[k]) {
@@ -474,33 +483,42 @@ func decCollect(s *Setup, r *Result, cts []elgamal.Ciphertext, entries []*Entry)
 			set.excluded[j] = fmt.Sprintf("equivocation: %d different signed entries for this ciphertext list", len(cands[k]))
 			continue
 		}
-		body, err := ParseDecryptionSharesBody(cands[k][0])
-		if err != nil {
-			set.excluded[j] = "malformed entry: " + decShorten(err.Error())
+		body := cands[k][0]
+		if len(body) < decHeaderSize {
+			set.excluded[j] = fmt.Sprintf("malformed entry: body of %d bytes, shorter than its header", len(body))
 			continue
 		}
-		if len(body.Shares) != m {
-			set.excluded[j] = fmt.Sprintf("its entry holds %d shares for a list of %d ciphertexts", len(body.Shares), m)
+		count := binary.BigEndian.Uint32(body[sha256.Size:])
+		if want := uint64(decHeaderSize) + uint64(count)*decShareSize; uint64(len(body)) != want {
+			set.excluded[j] = fmt.Sprintf("malformed entry: body of %d bytes, want %d for %d shares", len(body), want, count)
+			continue
+		}
+		if uint64(count) != uint64(m) {
+			set.excluded[j] = fmt.Sprintf("its entry holds %d shares for a list of %d ciphertexts", count, m)
 			continue
 		}
 		bodies[k] = body
-		set.shares[k] = body.Shares
 		owners = append(owners, j)
 	}
 
-	// Verify every share in one batch, against the keys of the result.
-	stmts := make([]zkp.DecryptionShareStatement, 0, len(owners)*m)
+	// Decode and verify every share in one batch, against the keys of the
+	// result, hashing the encodings as they are.
+	items := make([]zkp.EncodedDecryptionShare, 0, len(owners)*m)
 	for _, j := range owners {
 		body := bodies[j-1]
 		ctx := &zkp.Context{Election: h[:], Prover: j}
 		vk := r.VerificationKeys[j-1] // one pointer for all shares of j
 		for l := range m {
-			stmts = append(stmts, zkp.DecryptionShareStatement{
-				Ctx: ctx, VK: vk, Ciphertext: &cts[l], Share: &body.Shares[l], Proof: body.Proofs[l],
+			off := decHeaderSize + l*decShareSize
+			items = append(items, zkp.EncodedDecryptionShare{
+				Ctx: ctx, VK: vk,
+				Ciphertext: encs[l*elgamal.CiphertextSize : (l+1)*elgamal.CiphertextSize],
+				Share:      body[off : off+elgamal.ElementSize],
+				Proof:      body[off+elgamal.ElementSize : off+decShareSize],
 			})
 		}
 	}
-	err := zkp.BatchVerifyDecryptionShares(nil, stmts)
+	decoded, err := zkp.BatchVerifyEncodedDecryptionShares(nil, items)
 	var be *zkp.BatchError
 	switch {
 	case err == nil:
@@ -514,6 +532,15 @@ func decCollect(s *Setup, r *Result, cts []elgamal.Ciphertext, entries []*Entry)
 		}
 	default:
 		return nil, fmt.Errorf("threshold: combine: %w", err)
+	}
+	for k, j := range owners {
+		shares := make([]elgamal.Element, m)
+		for l := range m {
+			if d := decoded[k*m+l]; d != nil {
+				shares[l].Set(d)
+			}
+		}
+		set.shares[j-1] = shares
 	}
 	// A trustee none of whose shares verifies is excluded as a whole.
 	for j, bad := range set.invalid {

@@ -461,16 +461,19 @@ func TestCombineMalformedEntry(t *testing.T) {
 	garbled := bytes.Clone(es[0].Body)
 	copy(garbled[decHeaderSize+2*decShareSize:], bytes.Repeat([]byte{0xff}, 32))
 	for _, tc := range []struct {
-		e    *Entry
-		want string
+		e          *Entry
+		ciphertext int
+		want       string
 	}{
-		{short, "3 shares for a list of 4"},
-		{resign(garbled), "share 2"},
-		{resign(garbled[:len(garbled)-1]), "malformed entry"},
+		{short, 0, "3 shares for a list of 4"},
+		// A share that does not decode fails for its ciphertext only.
+		{resign(garbled), 2, "share: element: non-canonical encoding"},
+		{resign(garbled[:len(garbled)-1]), 0, "malformed entry"},
 	} {
 		_, err := Combine(fx.setup, fx.result, cts, []*Entry{tc.e, es[1]})
 		var ce *CombineError
 		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, tc.ciphertext, ce.Ciphertext)
 		assert.Contains(t, ce.Invalid[1], tc.want)
 	}
 }
@@ -846,40 +849,42 @@ func BenchmarkCombine(b *testing.B) {
 		})
 	}
 
-	// Everything: decode, batch-verify and combine, t = n = 2 and 10,000
-	// ciphertexts; and the verification alone.
-	const m = 10000
+	// Everything: decode, batch-verify and combine, t = n = 2, for 10,000
+	// and 100,000 ciphertexts (the latter takes a while to prepare); and
+	// the verification alone.
 	fx := decDeal(b, 2, 2, 60)
-	values := decValues(m, 60)
-	var cts []elgamal.Ciphertext
-	var es []*Entry
-	prepare := func(b *testing.B) {
-		if es == nil {
-			cts = decEncrypt(b, fx.pk, values, decRand(61))
-			es = fx.decShares(b, cts, 1, 2)
+	for _, m := range []int{10000, 100000} {
+		values := decValues(m, 60)
+		var cts []elgamal.Ciphertext
+		var es []*Entry
+		prepare := func(b *testing.B) {
+			if es == nil {
+				cts = decEncrypt(b, fx.pk, values, decRand(61))
+				es = fx.decShares(b, cts, 1, 2)
+			}
 		}
+		b.Run(fmt.Sprintf("full/t=2/ciphertexts=%d", m), func(b *testing.B) {
+			prepare(b)
+			b.ResetTimer()
+			for b.Loop() {
+				ms, err := Combine(fx.setup, fx.result, cts, es)
+				if err != nil || len(ms) != m {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*2*m), "µs/share")
+		})
+		b.Run(fmt.Sprintf("verify/t=2/ciphertexts=%d", m), func(b *testing.B) {
+			prepare(b)
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := decCollect(fx.setup, fx.result, cts, es); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*2*m), "µs/share")
+		})
 	}
-	b.Run("full/t=2/ciphertexts=10000", func(b *testing.B) {
-		prepare(b)
-		b.ResetTimer()
-		for b.Loop() {
-			ms, err := Combine(fx.setup, fx.result, cts, es)
-			if err != nil || len(ms) != m {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*2*m), "µs/share")
-	})
-	b.Run("verify/t=2/ciphertexts=10000", func(b *testing.B) {
-		prepare(b)
-		b.ResetTimer()
-		for b.Loop() {
-			if _, err := decCollect(fx.setup, fx.result, cts, es); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*2*m), "µs/share")
-	})
 }
 
 func TestDecSmallCombination(t *testing.T) {
