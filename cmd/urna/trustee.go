@@ -184,7 +184,7 @@ ciphertext, each with a proof that it is correct. It reveals nothing
 else: t trustees' shares are needed to learn any result.`,
 				Flags: []cli.Flag{setupFlag, keyFlag, outFlag,
 					&cli.StringFlag{Name: "share", Usage: "your key share `FILE` from 'urna trustee finish'", Required: true},
-					&cli.StringFlag{Name: "ciphertexts", Usage: "the ciphertexts to decrypt, one hex ciphertext per line, in `FILE`", Required: true},
+					&cli.StringFlag{Name: "ciphertexts", Usage: "the ciphertext list to decrypt, one hex ciphertext (or vector of ciphertexts) per line, in `FILE`", Required: true},
 				},
 				Before: noArgs,
 				Action: trusteeDecrypt,
@@ -198,23 +198,34 @@ key from the ceremony, drops invalid ones (and says whose), and combines
 the shares of t trustees into each result. Give it the ceremony entries
 and the decryption-share entries.
 
-Each result is printed as a number, if it is a small number (up to --max),
-and as a hex group element otherwise.`,
+Results are printed one line per ballot (line) of the ciphertext list:
+the ballot's number, counting from 1, then the result of each of its
+ciphertexts, as a number if it is a small number (up to --max), and as a
+hex group element otherwise. With --data, each result
+is printed as the quoted text it encodes, for ballots encrypted with
+'urna trustee encrypt --data' (write-ins, after 'urna mix').`,
 				Flags: []cli.Flag{setupFlag,
-					&cli.StringFlag{Name: "ciphertexts", Usage: "the ciphertexts, one hex ciphertext per line, in `FILE`", Required: true},
+					&cli.StringFlag{Name: "ciphertexts", Usage: "the ciphertext list, one hex ciphertext (or vector of ciphertexts) per line, in `FILE`", Required: true},
 					&cli.Uint64Flag{Name: "max", Value: 1_000_000, Usage: "largest number to look for in results"},
+					&cli.BoolFlag{Name: "data", Usage: "print results as the text they encode, quoted"},
 				},
 				Action: trusteeCombine,
 			},
 			{
 				Name:      "encrypt",
 				Usage:     "encrypt test numbers under an election key, to rehearse decryption",
-				UsageText: "urna trustee encrypt --public-key FILE -o FILE NUMBER...",
+				UsageText: "urna trustee encrypt --public-key FILE -o FILE NUMBER...\n   urna trustee encrypt --data --public-key FILE -o FILE TEXT...",
 				Description: `encrypt writes ciphertexts of the given numbers under the election public
 key, one hex ciphertext per line. Use it to rehearse decryption before
-the election, or to check that the key works.`,
+the election, or to check that the key works.
+
+With --data, the arguments are texts of up to 30 bytes each, such as
+write-in names, encoded into group elements: they can be mixed with
+'urna mix' and read back with 'urna trustee combine --data', but not
+added up.`,
 				Flags: []cli.Flag{outFlag,
 					&cli.StringFlag{Name: "public-key", Usage: "the election public key `FILE` (hex)", Required: true},
+					&cli.BoolFlag{Name: "data", Usage: "encrypt the arguments as text (up to 30 bytes each) instead of numbers"},
 				},
 				Action: trusteeEncrypt,
 			},
@@ -708,33 +719,20 @@ func trusteeVerify(c *cli.Context) error {
 	return writePublicKey(c, res)
 }
 
-// loadCiphertexts reads one hex ciphertext per line; blank lines and lines
-// starting with # are skipped. Errors name the line.
-func loadCiphertexts(path string) ([]elgamal.Ciphertext, error) {
-	b, err := os.ReadFile(path)
+// loadCiphertexts reads a ciphertext list file (one vector of
+// ciphertexts per line, see 'urna mix --help') and returns its
+// ciphertexts in order, flattened, with the width of its vectors. Errors
+// name the line.
+func loadCiphertexts(c *cli.Context, path string) ([]elgamal.Ciphertext, int, error) {
+	list, err := loadCiphertextList(c, path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var cts []elgamal.Ciphertext
-	for n, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		raw, err := hex.DecodeString(line)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: not hex: %v", path, n+1, err)
-		}
-		var ct elgamal.Ciphertext
-		if _, err := ct.SetCanonicalBytes(raw); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, n+1, err)
-		}
-		cts = append(cts, ct)
+	cts := make([]elgamal.Ciphertext, 0, len(list)*len(list[0]))
+	for _, v := range list {
+		cts = append(cts, v...)
 	}
-	if len(cts) == 0 {
-		return nil, fmt.Errorf("%s: no ciphertexts", path)
-	}
-	return cts, nil
+	return cts, len(list[0]), nil
 }
 
 func trusteeDecrypt(c *cli.Context) error {
@@ -758,7 +756,7 @@ func trusteeDecrypt(c *cli.Context) error {
 	if ks.Index != index || ks.Ceremony != s.Hash() {
 		return errorWithHint(fmt.Sprintf("%s is not trustee %d's key share for this ceremony", path, index), "give the share file that 'urna trustee finish' wrote for this setup")
 	}
-	cts, err := loadCiphertexts(c.String("ciphertexts"))
+	cts, _, err := loadCiphertexts(c, c.String("ciphertexts"))
 	if err != nil {
 		return err
 	}
@@ -794,7 +792,7 @@ func trusteeCombine(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cts, err := loadCiphertexts(c.String("ciphertexts"))
+	cts, width, err := loadCiphertexts(c, c.String("ciphertexts"))
 	if err != nil {
 		return err
 	}
@@ -802,43 +800,72 @@ func trusteeCombine(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	table, err := elgamal.NewDLogTable(c.Uint64("max"))
-	if err != nil {
-		return err
-	}
-	for l, m := range ms {
-		if v, err := table.Lookup(m); err == nil {
-			fmt.Fprintf(c.App.Writer, "%d %d\n", l+1, v)
-		} else {
-			fmt.Fprintf(c.App.Writer, "%d element %x\n", l+1, m.Bytes())
+	var format func(m *elgamal.Element) string
+	if c.Bool("data") {
+		notData := 0
+		defer func() {
+			if notData > 0 {
+				fmt.Fprintf(c.App.ErrWriter, "urna: warning: %d results do not encode text; they are printed as elements\n", notData)
+			}
+		}()
+		format = func(m *elgamal.Element) string {
+			d, err := elgamal.DecodeData(m)
+			if err != nil {
+				notData++
+				return fmt.Sprintf("element %x", m.Bytes())
+			}
+			return fmt.Sprintf("%q", d)
 		}
+	} else {
+		table, err := elgamal.NewDLogTable(c.Uint64("max"))
+		if err != nil {
+			return err
+		}
+		format = func(m *elgamal.Element) string {
+			if v, err := table.Lookup(m); err == nil {
+				return strconv.FormatUint(v, 10)
+			}
+			return fmt.Sprintf("element %x", m.Bytes())
+		}
+	}
+	for l := 0; l*width < len(ms); l++ {
+		items := make([]string, width)
+		for k := range items {
+			items[k] = format(ms[l*width+k])
+		}
+		fmt.Fprintf(c.App.Writer, "%d %s\n", l+1, strings.Join(items, " "))
 	}
 	return nil
 }
 
 func trusteeEncrypt(c *cli.Context) error {
-	b, err := os.ReadFile(c.String("public-key"))
+	pk, err := loadPublicKey(c.String("public-key"))
 	if err != nil {
 		return err
 	}
-	raw, err := hex.DecodeString(strings.TrimSpace(string(b)))
-	if err != nil {
-		return fmt.Errorf("%s: not hex: %v", c.String("public-key"), err)
-	}
-	pk, err := elgamal.ParsePublicKey(raw)
-	if err != nil {
-		return fmt.Errorf("%s: %w", c.String("public-key"), err)
-	}
+	data := c.Bool("data")
 	if c.NArg() == 0 {
+		if data {
+			return errorWithHint("no texts to encrypt", "give the texts as arguments")
+		}
 		return errorWithHint("no numbers to encrypt", "give the numbers as arguments")
 	}
 	var out strings.Builder
 	for _, a := range c.Args().Slice() {
-		v, err := strconv.ParseUint(a, 10, 64)
-		if err != nil {
-			return fmt.Errorf("%q is not a non-negative integer", a)
+		var m *elgamal.Element
+		if data {
+			if m, err = elgamal.EncodeData([]byte(a)); err != nil {
+				return errorWithHint(fmt.Sprintf("%q: %v", a, err),
+					fmt.Sprintf("each text must fit into one group element: at most %d bytes", elgamal.MaxDataSize))
+			}
+		} else {
+			v, err := strconv.ParseUint(a, 10, 64)
+			if err != nil {
+				return errorWithHint(fmt.Sprintf("%q is not a non-negative integer", a), "add --data to encrypt text")
+			}
+			m = new(elgamal.Element).ScalarBaseMult(new(elgamal.Scalar).SetUint64(v))
 		}
-		ct, _, err := pk.EncryptInt(v, rand.Reader)
+		ct, _, err := pk.Encrypt(m, rand.Reader)
 		if err != nil {
 			return err
 		}
