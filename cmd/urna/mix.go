@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -299,7 +300,19 @@ func perCiphertext(d time.Duration, n int) string {
 	return fmt.Sprintf(" (%.0f µs per ciphertext)", float64(d.Nanoseconds())/1000/float64(n))
 }
 
+// mixMemoryLimit is the soft heap limit of the mix commands: a mix of a
+// million ballots is budgeted 2 GiB, and without a limit Go's collector
+// lets the heap grow to twice what is live. GOMEMLIMIT overrides it.
+const mixMemoryLimit = 1800 << 20
+
+func limitMemory() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(mixMemoryLimit)
+	}
+}
+
 func mixShuffle(c *cli.Context) error {
+	limitMemory()
 	if c.NArg() != 1 {
 		return errorWithHint("give exactly one INPUT: a ciphertext list, - for standard input, or the previous stage file",
 			"run 'urna mix shuffle --help' for usage")
@@ -418,6 +431,7 @@ func mixShuffle(c *cli.Context) error {
 }
 
 func mixVerify(c *cli.Context) error {
+	limitMemory()
 	if c.NArg() == 0 {
 		return errorWithHint("no stages given", "list the stage files in chain order, stage 1 first")
 	}
