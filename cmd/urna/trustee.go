@@ -398,6 +398,17 @@ func loadSetup(c *cli.Context) (*threshold.Setup, error) {
 	return s, nil
 }
 
+// loadTrustee loads the setup and the identity of the trustee running the
+// command, and finds its index.
+func loadTrustee(c *cli.Context) (*threshold.Setup, *threshold.Identity, uint32, error) {
+	s, err := loadSetup(c)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	id, index, err := loadIdentity(c, s)
+	return s, id, index, err
+}
+
 func loadIdentity(c *cli.Context, s *threshold.Setup) (*threshold.Identity, uint32, error) {
 	path := c.String("key")
 	ident, err := identity(c, path)
@@ -470,11 +481,7 @@ func loadDealer(c *cli.Context, s *threshold.Setup, id *threshold.Identity) (*th
 }
 
 func trusteeCommit(c *cli.Context) error {
-	s, err := loadSetup(c)
-	if err != nil {
-		return err
-	}
-	id, index, err := loadIdentity(c, s)
+	s, id, index, err := loadTrustee(c)
 	if err != nil {
 		return err
 	}
@@ -505,11 +512,7 @@ func trusteeCommit(c *cli.Context) error {
 }
 
 func trusteeDeal(c *cli.Context) error {
-	s, err := loadSetup(c)
-	if err != nil {
-		return err
-	}
-	id, index, err := loadIdentity(c, s)
+	s, id, index, err := loadTrustee(c)
 	if err != nil {
 		return err
 	}
@@ -569,11 +572,7 @@ func corruptShare(s *threshold.Setup, id *threshold.Identity, e *threshold.Entry
 }
 
 func trusteeCheck(c *cli.Context) error {
-	s, err := loadSetup(c)
-	if err != nil {
-		return err
-	}
-	id, index, err := loadIdentity(c, s)
+	s, id, index, err := loadTrustee(c)
 	if err != nil {
 		return err
 	}
@@ -604,11 +603,7 @@ func trusteeCheck(c *cli.Context) error {
 }
 
 func trusteeRespond(c *cli.Context) error {
-	s, err := loadSetup(c)
-	if err != nil {
-		return err
-	}
-	id, index, err := loadIdentity(c, s)
+	s, id, index, err := loadTrustee(c)
 	if err != nil {
 		return err
 	}
@@ -663,11 +658,7 @@ func writePublicKey(c *cli.Context, r *threshold.Result) error {
 }
 
 func trusteeFinish(c *cli.Context) error {
-	s, err := loadSetup(c)
-	if err != nil {
-		return err
-	}
-	id, index, err := loadIdentity(c, s)
+	s, id, index, err := loadTrustee(c)
 	if err != nil {
 		return err
 	}
@@ -736,11 +727,7 @@ func loadCiphertexts(c *cli.Context, path string) ([]elgamal.Ciphertext, int, er
 }
 
 func trusteeDecrypt(c *cli.Context) error {
-	s, err := loadSetup(c)
-	if err != nil {
-		return err
-	}
-	id, index, err := loadIdentity(c, s)
+	s, id, index, err := loadTrustee(c)
 	if err != nil {
 		return err
 	}
