@@ -223,6 +223,15 @@ func (s *Stage) Sign(key ed25519.PrivateKey) {
 	copy(s.Sig[:], ed25519.Sign(key, stageSigningInput(s.signed(EncodeList(s.Output)))))
 }
 
+// SignAndEncode signs s like Sign and returns its encoding like Bytes,
+// encoding the output list once instead of twice: at a million ballots
+// that encoding takes seconds.
+func (s *Stage) SignAndEncode(key ed25519.PrivateKey) []byte {
+	signed := s.signed(EncodeList(s.Output))
+	copy(s.Sig[:], ed25519.Sign(key, stageSigningInput(signed)))
+	return append(signed, s.Sig[:]...)
+}
+
 // VerifySignature reports whether s carries a valid signature by key.
 func (s *Stage) VerifySignature(key ed25519.PublicKey) bool {
 	return s.verifySignature(key, EncodeList(s.Output))

@@ -544,3 +544,15 @@ func ExampleVerifyChain() {
 	// error: <nil>
 	// error: stage 1: position: the stage says position 2, but it is stage 1 of the chain
 }
+
+func TestSignAndEncode(t *testing.T) {
+	key := ed25519.NewKeyFromSeed(make([]byte, 32))
+	st := &Stage{Position: 1, Mixer: 1}
+	a := st.SignAndEncode(key)
+	sig := st.Sig
+	st.Sig = [64]byte{}
+	st.Sign(key)
+	require.Equal(t, sig, st.Sig)
+	require.Equal(t, st.Bytes(), a)
+	require.True(t, st.VerifySignature(key.Public().(ed25519.PublicKey)))
+}

@@ -417,8 +417,7 @@ func mixShuffle(c *cli.Context) error {
 	start = time.Now()
 	stage := &mixnet.Stage{Position: uint32(position), Mixer: index, Input: mixnet.ListHash(election, input), Output: output, Proof: proof}
 	copy(stage.Election[:], election)
-	stage.Sign(id.SigningKey)
-	enc := stage.Bytes()
+	enc := stage.SignAndEncode(id.SigningKey)
 	tSign := time.Since(start)
 	fmt.Fprintf(w, "sign %s\n", formatDuration(tSign))
 	if err := writePublicFile(out, enc); err != nil {
