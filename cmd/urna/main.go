@@ -69,6 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		},
 		Commands: []*cli.Command{
 			trusteeCommand(),
+			electionCommand(),
 			mixCommand(),
 			versionCommand(),
 			demoCommand(),

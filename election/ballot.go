@@ -1,0 +1,717 @@
+package election
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/urnavote/urna/elgamal"
+	"github.com/urnavote/urna/zkp"
+)
+
+// BallotSignatureDomain is prefixed to the encoding of a ballot (without
+// its signature) to form the message the credential signs.
+const BallotSignatureDomain = "urna/v1/election/ballot-signature\x00"
+
+// ErrBallot means a ballot, an opening or a selection is invalid. Errors
+// from EncryptBallot, ParseBallot, VerifyBallot and VerifyOpening wrap it
+// (proof failures also wrap zkp.ErrInvalidProof).
+var ErrBallot = errors.New("invalid ballot")
+
+// Choices is a voter's selection: per contest ID, the selected indices
+// into Contest.Choices. For homomorphic and non-ranked mixnet contests the
+// order does not matter; for ranked contests it is the ranking, first
+// preference first. A missing or empty entry is a blank vote.
+type Choices map[string][]int
+
+// Ballot is an encrypted, signed ballot. Its encoding (Bytes) is fixed in
+// length by the manifest: it does not depend on the choices.
+type Ballot struct {
+	Election   [32]byte // the manifest hash
+	Credential [32]byte // the voter's public credential (Ed25519 key)
+	Contests   []ContestBallot
+	Sig        [64]byte // Ed25519 over BallotSignatureDomain ‖ encoding without Sig
+}
+
+// ContestBallot is one contest of a ballot. Homomorphic contests fill
+// Selections and Range, mixnet contests Data and DataProof.
+type ContestBallot struct {
+	// Selections holds one ciphertext of 0 or 1 per choice, with its proof.
+	Selections []Selection
+	// Range proves that the sum of the selections encrypts a number in the
+	// contest's proof range (see ProofRange).
+	Range *zkp.RangeProof
+	// Data encrypts the selection encoded by EncodeRanking and
+	// elgamal.EncodeData.
+	Data *elgamal.Ciphertext
+	// DataProof proves knowledge of Data's randomness.
+	DataProof *zkp.RandomnessProof
+}
+
+// Selection is one choice's ciphertext and its proof that it encrypts 0 or 1.
+type Selection struct {
+	C     elgamal.Ciphertext
+	Proof zkp.ZeroOneProof
+}
+
+// Opening reveals the randomness of every ciphertext of a ballot, for the
+// Benaloh challenge: a device other than the voting client checks with
+// VerifyOpening that the ballot encrypts the voter's choices. An opened
+// ballot is spoiled: it must never be cast, since anyone holding the opening
+// can read it. The bulletin board must refuse a ballot for which an
+// opening has been published (Spoils, or the ballot's TrackingCode).
+type Opening struct {
+	Ballot     [32]byte           // SHA-256 of the opened ballot's encoding
+	Randomness [][]elgamal.Scalar // per contest, per ciphertext
+}
+
+func isMixnet(c *Contest) bool { return string(c.Tally) == "mixnet" }
+func isRanked(c *Contest) bool { return string(c.Kind) == "ranked" }
+
+// ProofRange returns the range [lo, hi] that a homomorphic contest's range
+// proof shows the number of selections to be in. A selection is either
+// blank (none) or between Min and Max choices: for Min ≤ 1 that is exactly
+// [0, Max]. For Min ≥ 2 the proof is for [Min, Max] and a blank vote cannot
+// be proven.
+func ProofRange(c *Contest) (lo, hi uint64) {
+	if c.Min <= 1 {
+		return 0, uint64(c.Max)
+	}
+	return uint64(c.Min), uint64(c.Max)
+}
+
+// contestLayout checks a contest's shape and returns its number of choices.
+func contestLayout(i int, c *Contest) (int, error) {
+	n := len(c.Choices())
+	switch {
+	case n == 0:
+		return 0, fmt.Errorf("contest %d %q: no choices", i, c.ID)
+	case c.Min < 0 || c.Max < c.Min || c.Max < 1 || c.Max > n:
+		return 0, fmt.Errorf("contest %d %q: bad bounds min %d, max %d for %d choices", i, c.ID, c.Min, c.Max, n)
+	case isMixnet(c) && (c.Max > elgamal.MaxDataSize || n > 255):
+		return 0, fmt.Errorf("contest %d %q: mixnet contest needs max ≤ %d and at most 255 choices", i, c.ID, elgamal.MaxDataSize)
+	}
+	return n, nil
+}
+
+// bindingContext is the proof context of contest i: bound to the election,
+// the credential and the contest index.
+func bindingContext(h *[32]byte, cred *[32]byte, i int) *zkp.Context {
+	b := make([]byte, 36)
+	copy(b, cred[:])
+	binary.BigEndian.PutUint32(b[32:], uint32(i))
+	return &zkp.Context{Election: h[:], Binding: b}
+}
+
+// checkSelection validates sel for contest c and returns it normalised
+// (sorted for non-ranked contests).
+func checkSelection(c *Contest, n int, sel []int) ([]int, error) {
+	if len(sel) == 0 {
+		if c.Min > 1 {
+			return nil, fmt.Errorf("%w: contest %q: a blank vote is not possible with min %d", ErrBallot, c.ID, c.Min)
+		}
+		return nil, nil
+	}
+	if len(sel) > c.Max {
+		return nil, fmt.Errorf("%w: contest %q: %d selections, at most %d allowed", ErrBallot, c.ID, len(sel), c.Max)
+	}
+	if len(sel) < c.Min {
+		return nil, fmt.Errorf("%w: contest %q: %d selections, at least %d required (or none, for blank)", ErrBallot, c.ID, len(sel), c.Min)
+	}
+	seen := make([]bool, n)
+	for _, j := range sel {
+		if j < 0 || j >= n {
+			return nil, fmt.Errorf("%w: contest %q: unknown choice %d (%d choices)", ErrBallot, c.ID, j, n)
+		}
+		if seen[j] {
+			return nil, fmt.Errorf("%w: contest %q: choice %d selected twice", ErrBallot, c.ID, j)
+		}
+		seen[j] = true
+	}
+	out := slices.Clone(sel)
+	if !isRanked(c) {
+		slices.Sort(out)
+	}
+	return out, nil
+}
+
+// checkChoices validates choices against the manifest.
+func checkChoices(m *Manifest, choices Choices) ([][]int, error) {
+	known := make(map[string]bool, len(m.Contests))
+	out := make([][]int, len(m.Contests))
+	for i := range m.Contests {
+		c := &m.Contests[i]
+		known[c.ID] = true
+		n, err := contestLayout(i, c)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBallot, err)
+		}
+		if out[i], err = checkSelection(c, n, choices[c.ID]); err != nil {
+			return nil, err
+		}
+	}
+	for id := range choices {
+		if !known[id] {
+			return nil, fmt.Errorf("%w: unknown contest %q", ErrBallot, id)
+		}
+	}
+	return out, nil
+}
+
+// EncodeRanking encodes a mixnet selection in max bytes: byte k is the
+// (k+1)-th selected choice index plus one, then zeros. A blank vote is all
+// zeros. It is the data that elgamal.EncodeData puts in the ballot.
+func EncodeRanking(sel []int, max int) ([]byte, error) {
+	if max < 0 || max > elgamal.MaxDataSize || len(sel) > max {
+		return nil, fmt.Errorf("%w: ranking of %d entries does not fit %d bytes", ErrBallot, len(sel), max)
+	}
+	b := make([]byte, max)
+	for k, j := range sel {
+		if j < 0 || j > 254 {
+			return nil, fmt.Errorf("%w: choice index %d out of range", ErrBallot, j)
+		}
+		b[k] = byte(j + 1)
+	}
+	return b, nil
+}
+
+// DecodeRanking is the strict inverse of EncodeRanking for a contest of n
+// choices: non-zero entries in 1..n, all distinct, then only zeros.
+func DecodeRanking(b []byte, n int) ([]int, error) {
+	var out []int
+	seen := make(map[byte]bool)
+	for k, v := range b {
+		if v == 0 {
+			for _, w := range b[k:] {
+				if w != 0 {
+					return nil, fmt.Errorf("%w: ranking has a gap at %d", ErrBallot, k)
+				}
+			}
+			break
+		}
+		if int(v) > n || seen[v] {
+			return nil, fmt.Errorf("%w: ranking entry %d is invalid or repeated", ErrBallot, v)
+		}
+		seen[v] = true
+		out = append(out, int(v)-1)
+	}
+	return out, nil
+}
+
+// EncryptBallot encrypts choices for the manifest's contests, proves them
+// valid, and signs the ballot with cred. It refuses an invalid selection
+// (unknown contest or choice, repeated choice, more than Max or fewer than
+// Min selections) with an error naming the contest; a blank selection
+// (empty) is accepted when the contest allows it (Min ≤ 1). It returns the
+// ballot and its Opening, which the client keeps secret unless the voter
+// challenges the ballot.
+func EncryptBallot(m *Manifest, cred *Credential, choices Choices, rand io.Reader) (*Ballot, *Opening, error) {
+	if m == nil || cred == nil || rand == nil {
+		return nil, nil, errors.New("election: encrypt ballot: missing manifest, credential or random source")
+	}
+	sels, err := checkChoices(m, choices)
+	if err != nil {
+		return nil, nil, fmt.Errorf("election: encrypt ballot: %w", err)
+	}
+	pk, err := m.ElectionKey()
+	if err != nil {
+		return nil, nil, fmt.Errorf("election: encrypt ballot: election key: %w", err)
+	}
+	b := &Ballot{Election: m.Hash(), Credential: cred.public(), Contests: make([]ContestBallot, len(m.Contests))}
+	o := &Opening{Randomness: make([][]elgamal.Scalar, len(m.Contests))}
+	for i := range m.Contests {
+		c := &m.Contests[i]
+		ctx := bindingContext(&b.Election, &b.Credential, i)
+		cb := &b.Contests[i]
+		if isMixnet(c) {
+			data, err := EncodeRanking(sels[i], c.Max)
+			if err != nil {
+				return nil, nil, fmt.Errorf("election: encrypt ballot: contest %q: %w", c.ID, err)
+			}
+			e, err := elgamal.EncodeData(data)
+			if err != nil {
+				return nil, nil, fmt.Errorf("election: encrypt ballot: contest %q: %w", c.ID, err)
+			}
+			ct, r, err := pk.Encrypt(e, rand)
+			if err != nil {
+				return nil, nil, fmt.Errorf("election: encrypt ballot: contest %q: %w", c.ID, err)
+			}
+			p, err := zkp.ProveRandomness(ctx, pk, elgamal.CiphertextVector{*ct}, []*elgamal.Scalar{r}, rand)
+			if err != nil {
+				return nil, nil, fmt.Errorf("election: encrypt ballot: contest %q: %w", c.ID, err)
+			}
+			cb.Data, cb.DataProof = ct, p
+			o.Randomness[i] = []elgamal.Scalar{*r}
+			continue
+		}
+		n := len(c.Choices())
+		bits := make([]uint64, n)
+		for _, j := range sels[i] {
+			bits[j] = 1
+		}
+		cb.Selections = make([]Selection, n)
+		o.Randomness[i] = make([]elgamal.Scalar, n)
+		sum := elgamal.NewCiphertext()
+		var rsum elgamal.Scalar
+		for j := range bits {
+			ct, r, p, err := zkp.EncryptZeroOne(ctx, pk, bits[j], rand)
+			if err != nil {
+				return nil, nil, fmt.Errorf("election: encrypt ballot: contest %q: choice %d: %w", c.ID, j, err)
+			}
+			cb.Selections[j] = Selection{C: *ct, Proof: *p}
+			o.Randomness[i][j] = *r
+			sum.Add(sum, ct)
+			rsum.Add(&rsum, r)
+		}
+		lo, hi := ProofRange(c)
+		rp, err := zkp.ProveRange(ctx, pk, sum, uint64(len(sels[i])), &rsum, lo, hi, rand)
+		if err != nil {
+			return nil, nil, fmt.Errorf("election: encrypt ballot: contest %q: range proof: %w", c.ID, err)
+		}
+		cb.Range = rp
+	}
+	b.Sig = cred.sign(b.signedMessage())
+	o.Ballot = sha256.Sum256(b.Bytes())
+	return b, o, nil
+}
+
+func (b *Ballot) signedMessage() []byte {
+	enc := b.Bytes()
+	return append([]byte(BallotSignatureDomain), enc[:len(enc)-ed25519.SignatureSize]...)
+}
+
+// Bytes returns the canonical encoding: Election ‖ Credential ‖ each
+// contest in manifest order ‖ Sig. A homomorphic contest is, per choice,
+// ciphertext ‖ zero-one proof, then the range proof; a mixnet contest is
+// ciphertext ‖ randomness proof (width 1). Sizes are fixed by the manifest.
+func (b *Ballot) Bytes() []byte {
+	out := make([]byte, 0, 1024)
+	out = append(out, b.Election[:]...)
+	out = append(out, b.Credential[:]...)
+	for i := range b.Contests {
+		cb := &b.Contests[i]
+		for j := range cb.Selections {
+			out = append(out, cb.Selections[j].C.Bytes()...)
+			out = append(out, cb.Selections[j].Proof.Bytes()...)
+		}
+		if cb.Range != nil {
+			out = append(out, cb.Range.Bytes()...)
+		}
+		if cb.Data != nil {
+			out = append(out, cb.Data.Bytes()...)
+		}
+		if cb.DataProof != nil {
+			out = append(out, cb.DataProof.Bytes()...)
+		}
+	}
+	return append(out, b.Sig[:]...)
+}
+
+// BallotSize returns the length of every ballot's encoding for m.
+func BallotSize(m *Manifest) (int, error) {
+	size := 32 + 32 + ed25519.SignatureSize
+	for i := range m.Contests {
+		c := &m.Contests[i]
+		n, err := contestLayout(i, c)
+		if err != nil {
+			return 0, fmt.Errorf("%w: %w", ErrBallot, err)
+		}
+		if isMixnet(c) {
+			size += elgamal.CiphertextSize + zkp.RandomnessProofSize(1)
+			continue
+		}
+		lo, hi := ProofRange(c)
+		size += n*(elgamal.CiphertextSize+zkp.ZeroOneProofSize) + zkp.RangeProofSize(lo, hi)
+	}
+	return size, nil
+}
+
+// ParseBallot decodes a ballot for m strictly: exactly BallotSize(m) bytes,
+// canonical encodings throughout. It does not verify the ballot: use
+// VerifyBallot or BatchVerifyBallots.
+func ParseBallot(m *Manifest, data []byte) (*Ballot, error) {
+	size, err := BallotSize(m)
+	if err != nil {
+		return nil, fmt.Errorf("election: parse ballot: %w", err)
+	}
+	if len(data) != size {
+		return nil, fmt.Errorf("election: parse ballot: %w: %d bytes, want %d", ErrBallot, len(data), size)
+	}
+	b := &Ballot{Contests: make([]ContestBallot, len(m.Contests))}
+	copy(b.Election[:], data[:32])
+	copy(b.Credential[:], data[32:64])
+	copy(b.Sig[:], data[len(data)-64:])
+	rest := data[64 : len(data)-64]
+	take := func(n int) []byte {
+		x := rest[:n]
+		rest = rest[n:]
+		return x
+	}
+	for i := range m.Contests {
+		c := &m.Contests[i]
+		cb := &b.Contests[i]
+		if isMixnet(c) {
+			cb.Data = new(elgamal.Ciphertext)
+			if _, err := cb.Data.SetCanonicalBytes(take(elgamal.CiphertextSize)); err != nil {
+				return nil, fmt.Errorf("election: parse ballot: %w: contest %q: %w", ErrBallot, c.ID, err)
+			}
+			if cb.DataProof, err = zkp.ParseRandomnessProof(take(zkp.RandomnessProofSize(1)), 1); err != nil {
+				return nil, fmt.Errorf("election: parse ballot: %w: contest %q: %w", ErrBallot, c.ID, err)
+			}
+			continue
+		}
+		n := len(c.Choices())
+		cb.Selections = make([]Selection, n)
+		for j := range cb.Selections {
+			if _, err := cb.Selections[j].C.SetCanonicalBytes(take(elgamal.CiphertextSize)); err != nil {
+				return nil, fmt.Errorf("election: parse ballot: %w: contest %q: choice %d: %w", ErrBallot, c.ID, j, err)
+			}
+			p, err := zkp.ParseZeroOneProof(take(zkp.ZeroOneProofSize))
+			if err != nil {
+				return nil, fmt.Errorf("election: parse ballot: %w: contest %q: choice %d: %w", ErrBallot, c.ID, j, err)
+			}
+			cb.Selections[j].Proof = *p
+		}
+		lo, hi := ProofRange(c)
+		if cb.Range, err = zkp.ParseRangeProof(take(zkp.RangeProofSize(lo, hi)), lo, hi); err != nil {
+			return nil, fmt.Errorf("election: parse ballot: %w: contest %q: %w", ErrBallot, c.ID, err)
+		}
+	}
+	return b, nil
+}
+
+// TrackingCode returns the ballot's tracking code: the first 80 bits of the
+// SHA-256 of its encoding in unpadded RFC 4648 base32, 16 characters in 4
+// groups of 4 joined by hyphens, such as "ABCD-EFGH-IJKL-MNOP". The voter
+// looks it up on the bulletin board; an opening names the same ballot.
+func TrackingCode(b *Ballot) string {
+	h := sha256.Sum256(b.Bytes())
+	return trackingCode(h)
+}
+
+func trackingCode(h [32]byte) string {
+	s := base32.StdEncoding.EncodeToString(h[:10])
+	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
+}
+
+// checkShape checks the election, the shape and the signature of b.
+func checkShape(m *Manifest, h *[32]byte, b *Ballot) error {
+	if b == nil {
+		return fmt.Errorf("%w: missing ballot", ErrBallot)
+	}
+	if b.Election != *h {
+		return fmt.Errorf("%w: election hash does not match the manifest", ErrBallot)
+	}
+	if len(b.Contests) != len(m.Contests) {
+		return fmt.Errorf("%w: %d contests, want %d", ErrBallot, len(b.Contests), len(m.Contests))
+	}
+	for i := range m.Contests {
+		c := &m.Contests[i]
+		cb := &b.Contests[i]
+		n, err := contestLayout(i, c)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrBallot, err)
+		}
+		if isMixnet(c) {
+			if cb.Data == nil || cb.DataProof == nil || cb.DataProof.Width() != 1 || len(cb.Selections) != 0 || cb.Range != nil {
+				return fmt.Errorf("%w: contest %q: shape: want one data ciphertext and its proof", ErrBallot, c.ID)
+			}
+			continue
+		}
+		if len(cb.Selections) != n || cb.Range == nil || cb.Data != nil || cb.DataProof != nil {
+			return fmt.Errorf("%w: contest %q: shape: want %d selections and a range proof", ErrBallot, c.ID, n)
+		}
+	}
+	if !ed25519.Verify(b.Credential[:], b.signedMessage(), b.Sig[:]) {
+		return fmt.Errorf("%w: signature: does not verify under the ballot's credential", ErrBallot)
+	}
+	return nil
+}
+
+// VerifyBallot checks a ballot against m: the election hash, the shape of
+// every contest, the credential's signature and every proof, bound to the
+// ballot's credential. Errors name the contest and the check. It does not
+// check that the credential is eligible or unused: that is the board's job.
+func VerifyBallot(m *Manifest, b *Ballot) error {
+	err := BatchVerifyBallots(m, []*Ballot{b})
+	var be *BallotBatchError
+	if errors.As(err, &be) {
+		return be.Errs[0]
+	}
+	return err
+}
+
+// BallotBatchError names the ballots of a batch that failed, by index,
+// each with its reason.
+type BallotBatchError struct {
+	Failed []int
+	Errs   []error
+}
+
+func (e *BallotBatchError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "election: %d ballots failed verification:", len(e.Failed))
+	for i, idx := range e.Failed {
+		if i == 5 {
+			fmt.Fprintf(&b, " …and %d more", len(e.Failed)-5)
+			break
+		}
+		fmt.Fprintf(&b, " [%d] %v;", idx, e.Errs[i])
+	}
+	return strings.TrimSuffix(b.String(), ";")
+}
+
+func (e *BallotBatchError) Unwrap() error { return ErrBallot }
+
+// stmtRef maps a batched proof statement back to its ballot and contest.
+type stmtRef struct{ ballot, contest, choice int }
+
+// BatchVerifyBallots checks many ballots at once, with the zkp batch
+// verifiers (one multi-scalar multiplication per proof type, each proof
+// bound to its own ballot's credential). It accepts exactly when every
+// ballot would pass VerifyBallot; otherwise it returns a *BallotBatchError
+// naming each failing ballot.
+func BatchVerifyBallots(m *Manifest, bs []*Ballot) error {
+	if m == nil {
+		return errors.New("election: verify ballots: missing manifest")
+	}
+	pk, err := m.ElectionKey()
+	if err != nil {
+		return fmt.Errorf("election: verify ballots: election key: %w", err)
+	}
+	h := m.Hash()
+	errs := make([]error, len(bs))
+
+	// Shapes and signatures, in parallel.
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), len(bs))
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(bs); i += workers {
+				errs[i] = checkShape(m, &h, bs[i])
+			}
+		}()
+	}
+	wg.Wait()
+
+	var zo []zkp.ZeroOneStatement
+	var rg []zkp.RangeStatement
+	var rd []zkp.RandomnessStatement
+	var zoRef, rgRef, rdRef []stmtRef
+	for bi, b := range bs {
+		if errs[bi] != nil {
+			continue
+		}
+		for i := range m.Contests {
+			c := &m.Contests[i]
+			cb := &b.Contests[i]
+			ctx := bindingContext(&h, &b.Credential, i)
+			if isMixnet(c) {
+				rd = append(rd, zkp.RandomnessStatement{Ctx: ctx, Vector: elgamal.CiphertextVector{*cb.Data}, Proof: cb.DataProof})
+				rdRef = append(rdRef, stmtRef{bi, i, 0})
+				continue
+			}
+			sum := elgamal.NewCiphertext()
+			for j := range cb.Selections {
+				s := &cb.Selections[j]
+				zo = append(zo, zkp.ZeroOneStatement{Ctx: ctx, C: &s.C, Proof: &s.Proof})
+				zoRef = append(zoRef, stmtRef{bi, i, j})
+				sum.Add(sum, &s.C)
+			}
+			lo, hi := ProofRange(c)
+			rg = append(rg, zkp.RangeStatement{Ctx: ctx, C: sum, Min: lo, Max: hi, Proof: cb.Range})
+			rgRef = append(rgRef, stmtRef{bi, i, 0})
+		}
+	}
+	fail := func(err error, refs []stmtRef, what func(r stmtRef) string) {
+		var be *zkp.BatchError
+		if !errors.As(err, &be) {
+			for _, r := range refs {
+				if errs[r.ballot] == nil {
+					errs[r.ballot] = fmt.Errorf("%w: %s: %w", ErrBallot, what(r), err)
+				}
+			}
+			return
+		}
+		for k, idx := range be.Failed {
+			r := refs[idx]
+			if errs[r.ballot] == nil {
+				errs[r.ballot] = fmt.Errorf("%w: %s: %w", ErrBallot, what(r), be.Errs[k])
+			}
+		}
+	}
+	if len(zo) > 0 {
+		if err := zkp.BatchVerifyZeroOne(nil, pk, zo); err != nil {
+			fail(err, zoRef, func(r stmtRef) string {
+				return fmt.Sprintf("contest %q: choice %d: zero-one proof", m.Contests[r.contest].ID, r.choice)
+			})
+		}
+	}
+	if len(rg) > 0 {
+		if err := zkp.BatchVerifyRange(nil, pk, rg); err != nil {
+			fail(err, rgRef, func(r stmtRef) string {
+				return fmt.Sprintf("contest %q: range proof", m.Contests[r.contest].ID)
+			})
+		}
+	}
+	if len(rd) > 0 {
+		if err := zkp.BatchVerifyRandomness(nil, pk, rd); err != nil {
+			fail(err, rdRef, func(r stmtRef) string {
+				return fmt.Sprintf("contest %q: randomness proof", m.Contests[r.contest].ID)
+			})
+		}
+	}
+
+	be := &BallotBatchError{}
+	for i, err := range errs {
+		if err != nil {
+			be.Failed = append(be.Failed, i)
+			be.Errs = append(be.Errs, err)
+		}
+	}
+	if len(be.Failed) > 0 {
+		sort.Ints(be.Failed)
+		return be
+	}
+	return nil
+}
+
+// Spoils reports whether o opens b, so that b is spoiled and must not be
+// cast.
+func (o *Opening) Spoils(b *Ballot) bool {
+	return b != nil && o.Ballot == sha256.Sum256(b.Bytes())
+}
+
+// TrackingCode returns the tracking code of the ballot o opens; the board
+// refuses to cast a ballot with this code.
+func (o *Opening) TrackingCode() string { return trackingCode(o.Ballot) }
+
+// Bytes returns the encoding: the ballot's SHA-256 ‖ every randomness
+// scalar, contest by contest, in ballot order.
+func (o *Opening) Bytes() []byte {
+	out := append([]byte(nil), o.Ballot[:]...)
+	for _, rs := range o.Randomness {
+		for j := range rs {
+			out = append(out, rs[j].Bytes()...)
+		}
+	}
+	return out
+}
+
+// openingShape returns the number of scalars per contest of m's openings.
+func openingShape(m *Manifest) ([]int, error) {
+	out := make([]int, len(m.Contests))
+	for i := range m.Contests {
+		c := &m.Contests[i]
+		n, err := contestLayout(i, c)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBallot, err)
+		}
+		if isMixnet(c) {
+			n = 1
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+// ParseOpening decodes an opening for m strictly: exact length, canonical
+// scalars.
+func ParseOpening(m *Manifest, data []byte) (*Opening, error) {
+	shape, err := openingShape(m)
+	if err != nil {
+		return nil, fmt.Errorf("election: parse opening: %w", err)
+	}
+	want := 32
+	for _, n := range shape {
+		want += n * elgamal.ScalarSize
+	}
+	if len(data) != want {
+		return nil, fmt.Errorf("election: parse opening: %w: %d bytes, want %d", ErrBallot, len(data), want)
+	}
+	o := &Opening{Ballot: [32]byte(data[:32]), Randomness: make([][]elgamal.Scalar, len(shape))}
+	off := 32
+	for i, n := range shape {
+		o.Randomness[i] = make([]elgamal.Scalar, n)
+		for j := range n {
+			if _, err := o.Randomness[i][j].SetCanonicalBytes(data[off : off+elgamal.ScalarSize]); err != nil {
+				return nil, fmt.Errorf("election: parse opening: %w: contest %q: scalar %d: %w", ErrBallot, m.Contests[i].ID, j, err)
+			}
+			off += elgamal.ScalarSize
+		}
+	}
+	return o, nil
+}
+
+// VerifyOpening checks, for the Benaloh challenge, that o opens b and that
+// b encrypts exactly choices: it recomputes every ciphertext from the
+// revealed randomness. It does not verify b's proofs (use VerifyBallot).
+func VerifyOpening(m *Manifest, b *Ballot, o *Opening, choices Choices) error {
+	if m == nil || b == nil || o == nil {
+		return errors.New("election: verify opening: missing manifest, ballot or opening")
+	}
+	if !o.Spoils(b) {
+		return fmt.Errorf("election: verify opening: %w: the opening is for another ballot", ErrBallot)
+	}
+	sels, err := checkChoices(m, choices)
+	if err != nil {
+		return fmt.Errorf("election: verify opening: %w", err)
+	}
+	shape, err := openingShape(m)
+	if err != nil {
+		return fmt.Errorf("election: verify opening: %w", err)
+	}
+	if len(b.Contests) != len(m.Contests) || len(o.Randomness) != len(shape) {
+		return fmt.Errorf("election: verify opening: %w: wrong number of contests", ErrBallot)
+	}
+	pk, err := m.ElectionKey()
+	if err != nil {
+		return fmt.Errorf("election: verify opening: election key: %w", err)
+	}
+	for i := range m.Contests {
+		c := &m.Contests[i]
+		cb := &b.Contests[i]
+		rs := o.Randomness[i]
+		if len(rs) != shape[i] {
+			return fmt.Errorf("election: verify opening: %w: contest %q: wrong number of scalars", ErrBallot, c.ID)
+		}
+		if isMixnet(c) {
+			data, err := EncodeRanking(sels[i], c.Max)
+			if err != nil {
+				return fmt.Errorf("election: verify opening: contest %q: %w", c.ID, err)
+			}
+			e, err := elgamal.EncodeData(data)
+			if err != nil {
+				return fmt.Errorf("election: verify opening: contest %q: %w", c.ID, err)
+			}
+			if cb.Data == nil || pk.EncryptWithNonce(e, &rs[0]).Equal(cb.Data) != 1 {
+				return fmt.Errorf("election: verify opening: %w: contest %q: the ballot does not encrypt these choices", ErrBallot, c.ID)
+			}
+			continue
+		}
+		if len(cb.Selections) != len(rs) {
+			return fmt.Errorf("election: verify opening: %w: contest %q: wrong number of selections", ErrBallot, c.ID)
+		}
+		bits := make([]uint64, len(rs))
+		for _, j := range sels[i] {
+			bits[j] = 1
+		}
+		for j := range rs {
+			if pk.EncryptIntWithNonce(bits[j], &rs[j]).Equal(&cb.Selections[j].C) != 1 {
+				return fmt.Errorf("election: verify opening: %w: contest %q: choice %d: the ballot does not encrypt these choices", ErrBallot, c.ID, j)
+			}
+		}
+	}
+	return nil
+}
