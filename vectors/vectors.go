@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/urnavote/urna/election"
 	"github.com/urnavote/urna/elgamal"
 	"github.com/urnavote/urna/elgamal/threshold"
 	"github.com/urnavote/urna/zkp"
@@ -46,6 +47,11 @@ const (
 	ErrClassSetup           = "setup"
 	ErrClassTooFewQualified = "too-few-qualified"
 	ErrClassTooFewShares    = "too-few-shares"
+
+	// Ballots (spec/ballot.md): a ballot or an opening that decodes but
+	// fails a check other than a proof (signature, election hash, shape,
+	// choices).
+	ErrClassBallot = "ballot"
 )
 
 // Context is a zkp.Context in hex.
@@ -93,6 +99,8 @@ func Classify(err error) string {
 		return ErrClassRange
 	case errors.Is(err, zkp.ErrInvalidProof):
 		return ErrClassProof
+	case errors.Is(err, election.ErrBallot):
+		return ErrClassBallot
 	default:
 		return ErrClassOther
 	}

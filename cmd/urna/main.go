@@ -70,6 +70,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Commands: []*cli.Command{
 			trusteeCommand(),
 			electionCommand(),
+			registrarCommand(),
+			voteCommand(),
+			tallyCommand(),
 			mixCommand(),
 			versionCommand(),
 			demoCommand(),

@@ -21,7 +21,7 @@ type File struct {
 // Dirs lists the top-level directories of vectors/ that the generator owns:
 // the first element of every vector type.
 func Dirs() []string {
-	return []string{"ristretto255", "scalar", "elgamal", "zkp", "dkg", "mixnet"}
+	return []string{"ristretto255", "scalar", "elgamal", "zkp", "dkg", "mixnet", "election"}
 }
 
 // rng is the deterministic randomness of the generator: ChaCha8 keyed by
@@ -136,7 +136,7 @@ func (s *set) files() []File {
 // Generate returns every vector file.
 func Generate() ([]File, error) {
 	var files []File
-	for _, fam := range []func() *set{groupVectors, elgamalVectors, zkpVectors, dkgTranscriptVectors, dkgDecryptionVectors, mixnetVectors} {
+	for _, fam := range []func() *set{groupVectors, elgamalVectors, zkpVectors, dkgTranscriptVectors, dkgDecryptionVectors, mixnetVectors, ballotVectors} {
 		s := fam()
 		if s.err != nil {
 			return nil, s.err
