@@ -73,6 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			registrarCommand(),
 			voteCommand(),
 			tallyCommand(),
+			reportCommand(),
 			mixCommand(),
 			versionCommand(),
 			demoCommand(),

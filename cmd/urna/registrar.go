@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -71,6 +73,39 @@ gives it to 'urna vote encrypt --credential'.`,
 					outFlag,
 				},
 				Action: registrarCredential,
+			},
+			{
+				Name:      "overrides",
+				Usage:     "list the credentials of voters to cancel (they voted on paper in person)",
+				UsageText: "urna registrar overrides --registrar FILE -o FILE VOTER-ID...",
+				Description: `overrides writes the public credentials of the given voters, for
+'urna tally --overrides': their electronic ballots are cancelled, because
+the paper vote they cast in person takes precedence. The file names no
+voters, only credentials, so it can be published.`,
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "registrar", Usage: "the registrar `FILE` from 'urna registrar new'", Required: true},
+					outFlag,
+				},
+				Action: registrarOverrides,
+			},
+			{
+				Name:      "postal",
+				Usage:     "list the voters with an accepted electronic vote, for checking postal votes",
+				UsageText: "urna registrar postal --registrar FILE --manifest FILE --eligible FILE [--overrides FILE] -o FILE BALLOT-FILE...",
+				Description: `postal cleanses the ballots exactly as 'urna tally' does and writes the
+IDs of the voters whose electronic vote was accepted, one per line,
+sorted, without any vote content. A postal vote from one of them is not
+counted: the electronic vote takes precedence. Only the registrar can
+produce this list, since only the registrar knows which voter holds
+which credential.`,
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "registrar", Usage: "the registrar `FILE` from 'urna registrar new'", Required: true},
+					&cli.StringFlag{Name: "manifest", Usage: "the election manifest `FILE`", Required: true},
+					&cli.StringFlag{Name: "eligible", Usage: "the public credential list `FILE`", Required: true},
+					&cli.StringFlag{Name: "overrides", Usage: "credentials to cancel, as a public credential list `FILE`"},
+					outFlag,
+				},
+				Action: registrarPostal,
 			},
 		},
 	}
@@ -153,28 +188,97 @@ func registrarCredential(c *cli.Context) error {
 	if err := checkNew(out); err != nil {
 		return err
 	}
-	path := c.String("registrar")
-	ident, err := identity(c, path)
+	reg, err := loadRegistrar(c)
 	if err != nil {
 		return err
 	}
-	b, err := threshold.ReadSecretFile(path, ident)
-	if err != nil {
-		return secretError(err, path)
-	}
-	reg, err := election.ParseRegistrar(b)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
 	cred, ok := reg.Credential(voter)
 	if !ok {
-		return errorWithHint(fmt.Sprintf("voter %q is not on the roll of %s", voter, path),
+		return errorWithHint(fmt.Sprintf("voter %q is not on the roll of %s", voter, c.String("registrar")),
 			"voter IDs are matched exactly, as written on the roll")
 	}
 	if err := writePrivateFile(out, cred.Bytes()); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.Writer, "wrote the credential of voter %s to %s; hand it to that voter only\n", voter, out)
+	return nil
+}
+
+// loadRegistrar reads the registrar's secret file named by --registrar.
+func loadRegistrar(c *cli.Context) (*election.Registrar, error) {
+	path := c.String("registrar")
+	ident, err := identity(c, path)
+	if err != nil {
+		return nil, err
+	}
+	b, err := threshold.ReadSecretFile(path, ident)
+	if err != nil {
+		return nil, secretError(err, path)
+	}
+	reg, err := election.ParseRegistrar(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return reg, nil
+}
+
+func registrarOverrides(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return errorWithHint("no voter IDs given", "list the voters whose electronic ballots are to be cancelled")
+	}
+	out := c.String("output")
+	if err := checkNew(out); err != nil {
+		return err
+	}
+	reg, err := loadRegistrar(c)
+	if err != nil {
+		return err
+	}
+	var list [][32]byte
+	seen := map[[32]byte]bool{}
+	for _, voter := range c.Args().Slice() {
+		cred, ok := reg.Credential(voter)
+		if !ok {
+			return errorWithHint(fmt.Sprintf("voter %q is not on the roll", voter), "voter IDs are matched exactly, as written on the roll")
+		}
+		var k [32]byte
+		copy(k[:], cred.Public())
+		if !seen[k] {
+			seen[k] = true
+			list = append(list, k)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return bytes.Compare(list[i][:], list[j][:]) < 0 })
+	if err := writePublicFile(out, election.MarshalPublicList(list)); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "wrote %s to cancel to %s\n", plural(len(list), "credential", "credentials"), out)
+	return nil
+}
+
+func registrarPostal(c *cli.Context) error {
+	out := c.String("output")
+	if err := checkNew(out); err != nil {
+		return err
+	}
+	reg, err := loadRegistrar(c)
+	if err != nil {
+		return err
+	}
+	cl, err := tallyCleanse(c)
+	if err != nil {
+		return err
+	}
+	ids := election.PostalExport(reg, cl)
+	var b strings.Builder
+	for _, id := range ids {
+		b.WriteString(id)
+		b.WriteByte('\n')
+	}
+	if err := writePublicFile(out, []byte(b.String())); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "wrote %s with an accepted electronic vote to %s\n", plural(len(ids), "voter", "voters"), out)
 	return nil
 }
 
