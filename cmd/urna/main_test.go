@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -17,7 +19,23 @@ func TestMain(m *testing.M) {
 }
 
 func TestScript(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// subst TEMPLATE PLACEHOLDER VALUE-FILE OUT writes TEMPLATE with
+			// PLACEHOLDER replaced by the trimmed contents of VALUE-FILE,
+			// so that scripts can put values made during the run, such as
+			// an election key, into files they ship.
+			"subst": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 4 {
+					ts.Fatalf("usage: subst TEMPLATE PLACEHOLDER VALUE-FILE OUT")
+				}
+				value := strings.TrimSpace(ts.ReadFile(args[2]))
+				out := strings.ReplaceAll(ts.ReadFile(args[0]), args[1], value)
+				ts.Check(os.WriteFile(ts.MkAbs(args[3]), []byte(out), 0o644))
+			},
+		},
+	})
 }
 
 func TestRunErrors(t *testing.T) {

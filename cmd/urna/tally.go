@@ -140,6 +140,9 @@ func contestFiles(m *election.Manifest, flag string, values []string) (map[strin
 		if !known {
 			return nil, errorWithHint(fmt.Sprintf("--%s: %q is not a mixnet contest of the manifest", flag, id), "run 'urna election show' to see the contests")
 		}
+		if _, dup := out[id]; dup {
+			return nil, errorWithHint(fmt.Sprintf("--%s: contest %q given twice", flag, id), "give each mixnet contest once")
+		}
 		out[id] = path
 	}
 	return out, nil
@@ -175,7 +178,32 @@ func tallyPrepare(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// Check every output before writing any, so that a refused mix input
+	// does not leave the sums written and block a second run.
+	used := map[string]string{out: "-o"}
+	for _, ct := range cl.Manifest.Contests {
+		path, ok := mixFiles[ct.ID]
+		if !ok {
+			continue
+		}
+		if prev, dup := used[path]; dup {
+			return errorWithHint(fmt.Sprintf("--mix-input %s=%s: %s is also given as %s", ct.ID, path, path, prev), "give every output its own file")
+		}
+		used[path] = "--mix-input " + ct.ID
+		if err := checkNew(path); err != nil {
+			return err
+		}
+	}
 	printCleansing(c, cl)
+	mixInputs := map[string][]elgamal.CiphertextVector{}
+	for _, ct := range cl.Manifest.Contests {
+		if _, ok := mixFiles[ct.ID]; !ok {
+			continue
+		}
+		if mixInputs[ct.ID] = cl.MixInput(ct.ID); len(mixInputs[ct.ID]) == 0 {
+			return fmt.Errorf("contest %q: no accepted ballots to mix", ct.ID)
+		}
+	}
 	agg, err := cl.Aggregate()
 	if err != nil {
 		return err
@@ -201,10 +229,7 @@ func tallyPrepare(c *cli.Context) error {
 		if !ok {
 			continue
 		}
-		in := cl.MixInput(ct.ID)
-		if len(in) == 0 {
-			return fmt.Errorf("contest %q: no accepted ballots to mix", ct.ID)
-		}
+		in := mixInputs[ct.ID]
 		if err := writePublicFile(path, formatCiphertextList(in, "urna tally prepare: mix input of contest "+ct.ID)); err != nil {
 			return err
 		}
