@@ -50,8 +50,8 @@ type ContestBallot struct {
 	// Range proves that the sum of the selections encrypts a number in the
 	// contest's proof range (see ProofRange).
 	Range *zkp.RangeProof
-	// Data encrypts the selection encoded by EncodeRanking and
-	// elgamal.EncodeData.
+	// Data encrypts the selection encoded by EncodeRanking (or, for a
+	// party-list contest, EncodeListChoice) and elgamal.EncodeData.
 	Data *elgamal.Ciphertext
 	// DataProof proves knowledge of Data's randomness.
 	DataProof *zkp.RandomnessProof
@@ -77,6 +77,10 @@ type Opening struct {
 func isMixnet(c *Contest) bool { return string(c.Tally) == "mixnet" }
 func isRanked(c *Contest) bool { return string(c.Kind) == "ranked" }
 
+// isMixnetPartyList reports whether c is a party-list contest tallied by a
+// mix, whose ballot data is EncodeListChoice rather than EncodeRanking.
+func isMixnetPartyList(c *Contest) bool { return isMixnet(c) && c.Kind == PartyList }
+
 // ProofRange returns the range [lo, hi] that a homomorphic contest's range
 // proof shows the number of selections to be in. A selection is either
 // blank (none) or between Min and Max choices: for Min ≤ 1 that is exactly
@@ -97,7 +101,9 @@ func contestLayout(i int, c *Contest) (int, error) {
 		return 0, fmt.Errorf("contest %d %q: no choices", i, c.ID)
 	case c.Min < 0 || c.Max < c.Min || c.Max < 1 || c.Max > n:
 		return 0, fmt.Errorf("contest %d %q: bad bounds min %d, max %d for %d choices", i, c.ID, c.Min, c.Max, n)
-	case isMixnet(c) && (c.Max > elgamal.MaxDataSize || n > 255):
+	case isMixnetPartyList(c) && (c.Max != 1 || n > MaxMixnetPartyListChoices):
+		return 0, fmt.Errorf("contest %d %q: mixnet party-list contest needs max 1 and at most %d choices", i, c.ID, MaxMixnetPartyListChoices)
+	case isMixnet(c) && !isMixnetPartyList(c) && (c.Max > elgamal.MaxDataSize || n > 255):
 		return 0, fmt.Errorf("contest %d %q: mixnet contest needs max ≤ %d and at most 255 choices", i, c.ID, elgamal.MaxDataSize)
 	}
 	return n, nil
@@ -207,6 +213,59 @@ func DecodeRanking(b []byte, n int) ([]int, error) {
 	return out, nil
 }
 
+// ListChoiceSize is the length of the data of a mixnet party-list ballot
+// (EncodeListChoice).
+const ListChoiceSize = 2
+
+// EncodeListChoice encodes the selection of a mixnet party-list contest of
+// n choices in ListChoiceSize bytes, big-endian: 0 for a blank vote, or 1 +
+// the index of the one selected choice (a list or a candidate, in
+// Contest.Choices order). It is the data that elgamal.EncodeData puts in
+// the ballot; its length does not depend on the selection.
+func EncodeListChoice(sel []int, n int) ([]byte, error) {
+	if n < 0 || n > MaxMixnetPartyListChoices {
+		return nil, fmt.Errorf("%w: %d choices do not fit %d bytes", ErrBallot, n, ListChoiceSize)
+	}
+	b := make([]byte, ListChoiceSize)
+	switch len(sel) {
+	case 0:
+	case 1:
+		if sel[0] < 0 || sel[0] >= n {
+			return nil, fmt.Errorf("%w: choice index %d out of range (%d choices)", ErrBallot, sel[0], n)
+		}
+		binary.BigEndian.PutUint16(b, uint16(sel[0]+1))
+	default:
+		return nil, fmt.Errorf("%w: a party-list selection has at most one choice, got %d", ErrBallot, len(sel))
+	}
+	return b, nil
+}
+
+// DecodeListChoice is the strict inverse of EncodeListChoice for a contest
+// of n choices: exactly ListChoiceSize bytes holding 0 (blank, an empty
+// selection) or 1..n.
+func DecodeListChoice(b []byte, n int) ([]int, error) {
+	if len(b) != ListChoiceSize {
+		return nil, fmt.Errorf("%w: party-list data of %d bytes, want %d", ErrBallot, len(b), ListChoiceSize)
+	}
+	v := int(binary.BigEndian.Uint16(b))
+	switch {
+	case v == 0:
+		return nil, nil
+	case v > n:
+		return nil, fmt.Errorf("%w: party-list choice %d out of range (%d choices)", ErrBallot, v, n)
+	}
+	return []int{v - 1}, nil
+}
+
+// mixnetData returns the data a mixnet contest's ballot encrypts for sel:
+// EncodeListChoice for a party-list contest, EncodeRanking otherwise.
+func mixnetData(c *Contest, sel []int) ([]byte, error) {
+	if isMixnetPartyList(c) {
+		return EncodeListChoice(sel, len(c.Choices()))
+	}
+	return EncodeRanking(sel, c.Max)
+}
+
 // EncryptBallot encrypts choices for the manifest's contests, proves them
 // valid, and signs the ballot with cred. It refuses an invalid selection
 // (unknown contest or choice, repeated choice, more than Max or fewer than
@@ -233,7 +292,7 @@ func EncryptBallot(m *Manifest, cred *Credential, choices Choices, rand io.Reade
 		ctx := bindingContext(&b.Election, &b.Credential, i)
 		cb := &b.Contests[i]
 		if isMixnet(c) {
-			data, err := EncodeRanking(sels[i], c.Max)
+			data, err := mixnetData(c, sels[i])
 			if err != nil {
 				return nil, nil, fmt.Errorf("election: encrypt ballot: contest %q: %w", c.ID, err)
 			}
@@ -291,8 +350,8 @@ func (b *Ballot) signedMessage() []byte {
 
 // Bytes returns the canonical encoding: Election ‖ Credential ‖ each
 // contest in manifest order ‖ Sig. A homomorphic contest is, per choice,
-// ciphertext ‖ zero-one proof, then the range proof; a mixnet contest is
-// ciphertext ‖ randomness proof (width 1). Sizes are fixed by the manifest.
+// ciphertext ‖ zero-one proof, then the range proof; a mixnet contest
+// (ranked or party-list) is ciphertext ‖ randomness proof (width 1). Sizes are fixed by the manifest.
 func (b *Ballot) Bytes() []byte {
 	out := make([]byte, 0, 1024)
 	out = append(out, b.Election[:]...)
@@ -687,7 +746,7 @@ func VerifyOpening(m *Manifest, b *Ballot, o *Opening, choices Choices) error {
 			return fmt.Errorf("election: verify opening: %w: contest %q: wrong number of scalars", ErrBallot, c.ID)
 		}
 		if isMixnet(c) {
-			data, err := EncodeRanking(sels[i], c.Max)
+			data, err := mixnetData(c, sels[i])
 			if err != nil {
 				return fmt.Errorf("election: verify opening: contest %q: %w", c.ID, err)
 			}

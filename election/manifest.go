@@ -28,6 +28,11 @@ const HashDomain = "urna/v1/manifest"
 // ballot.
 const MaxHomomorphicChoices = 64
 
+// MaxMixnetPartyListChoices is the most choices (lists plus candidates) a
+// mixnet party-list contest may have: its ballot names the one selected
+// choice in two bytes, as 1 + its index, 0 being a blank vote.
+const MaxMixnetPartyListChoices = 65535
+
 // MaxRankedOptions is the most options a ranked contest may have: a ranked
 // ballot names an option in one byte, as 1 + its index.
 const MaxRankedOptions = 255
@@ -270,6 +275,7 @@ func (c *Contest) validate(cname string) []error {
 
 	// What each kind needs: its tally method, whether it has options or
 	// lists, and the bounds on max.
+	// A party-list contest may be tallied either way (wantTally "").
 	var wantTally TallyMethod
 	minOptions, maxMax := 0, 0
 	switch c.Kind {
@@ -280,7 +286,7 @@ func (c *Contest) validate(cname string) []error {
 	case Ranked:
 		wantTally, minOptions, maxMax = Mixnet, 2, len(c.Options)
 	case PartyList:
-		wantTally, maxMax = Homomorphic, 1
+		maxMax = 1
 	default:
 		report(ManifestError{Field: "kind", Problem: fmt.Sprintf("unknown kind %q, want %q, %q, %q or %q", c.Kind, Referendum, PartyList, Approval, Ranked)})
 	}
@@ -387,6 +393,11 @@ func (c *Contest) validate(cname string) []error {
 	if c.Tally == Homomorphic {
 		if n := c.numChoices(); n > MaxHomomorphicChoices {
 			report(ManifestError{Problem: fmt.Sprintf("%d choices: a homomorphic contest has at most %d", n, MaxHomomorphicChoices)})
+		}
+	}
+	if c.Tally == Mixnet && c.Kind == PartyList {
+		if n := c.numChoices(); n > MaxMixnetPartyListChoices {
+			report(ManifestError{Problem: fmt.Sprintf("%d choices: a mixnet party-list contest has at most %d (data too large for the ballot encoding)", n, MaxMixnetPartyListChoices)})
 		}
 	}
 	return errs

@@ -348,7 +348,11 @@ type RankingCount struct {
 // table bounded by the number of accepted ballots; a sum beyond it is an
 // error. A mixnet plaintext that does not decode as a ranking of the
 // contest's options (wrong length, unknown option, repetition, gap) is
-// counted as invalid. Ties are reported as equal counts; nothing breaks
+// counted as invalid; so is, for a mixnet party-list contest, one that
+// does not decode as EncodeListChoice data (not exactly 2 bytes, or a
+// choice beyond the contest's). A mixnet party-list contest is reported
+// as a homomorphic one is: per list, its list votes, personal votes and
+// total, and per candidate. Ties are reported as equal counts; nothing breaks
 // them.
 func Count(m *Manifest, c *Cleansed, decrypted []*elgamal.Element, mixed map[string][]*elgamal.Element) (*Result, error) {
 	if m == nil || c == nil {
@@ -395,22 +399,7 @@ func Count(m *Manifest, c *Cleansed, decrypted []*elgamal.Element, mixed map[str
 			cr.Blank = &blank
 		}
 		if ct.Kind == PartyList {
-			byLetter := map[string]int{}
-			for _, l := range ct.Lists {
-				byLetter[l.Letter] = len(cr.Lists)
-				cr.Lists = append(cr.Lists, ListCount{Letter: l.Letter, Name: l.Name, Candidates: []CandidateCount{}})
-			}
-			for j, ch := range lay {
-				lc := &cr.Lists[byLetter[ch.List]]
-				switch ch.Kind {
-				case ListChoice:
-					lc.ListVotes += votes[j]
-				case CandidateChoice:
-					lc.Personal += votes[j]
-					lc.Candidates = append(lc.Candidates, CandidateCount{ID: ch.ID, Name: ch.Label, Votes: votes[j]})
-				}
-				lc.Total += votes[j]
-			}
+			cr.Lists = partyListCounts(ct, lay, votes)
 		} else {
 			for j, ch := range lay {
 				cr.Options = append(cr.Options, OptionCount{ID: ch.ID, Label: ch.Label, Votes: votes[j]})
@@ -421,12 +410,40 @@ func Count(m *Manifest, c *Cleansed, decrypted []*elgamal.Element, mixed map[str
 	return res, nil
 }
 
+// partyListCounts arranges the votes of a party-list contest, one per
+// choice of lay (its Layout), by list: a personal vote also counts for the
+// candidate's list.
+func partyListCounts(ct *Contest, lay []Choice, votes []int) []ListCount {
+	var out []ListCount
+	byLetter := map[string]int{}
+	for _, l := range ct.Lists {
+		byLetter[l.Letter] = len(out)
+		out = append(out, ListCount{Letter: l.Letter, Name: l.Name, Candidates: []CandidateCount{}})
+	}
+	for j, ch := range lay {
+		lc := &out[byLetter[ch.List]]
+		switch ch.Kind {
+		case ListChoice:
+			lc.ListVotes += votes[j]
+		case CandidateChoice:
+			lc.Personal += votes[j]
+			lc.Candidates = append(lc.Candidates, CandidateCount{ID: ch.ID, Name: ch.Label, Votes: votes[j]})
+		}
+		lc.Total += votes[j]
+	}
+	return out
+}
+
 // countMixed counts the decrypted mixnet plaintexts of one contest.
 func countMixed(ct *Contest, cr *ContestResult, pts []*elgamal.Element) error {
 	if len(pts) != cr.Ballots {
 		return fmt.Errorf("contest %q: %d mixed plaintexts, want %d (one per accepted ballot)", ct.ID, len(pts), cr.Ballots)
 	}
 	lay := ct.Layout()
+	if ct.Kind == PartyList {
+		countMixedPartyList(ct, cr, lay, pts)
+		return nil
+	}
 	for _, ch := range lay {
 		cr.Options = append(cr.Options, OptionCount{ID: ch.ID, Label: ch.Label})
 	}
@@ -466,10 +483,39 @@ func countMixed(ct *Contest, cr *ContestResult, pts []*elgamal.Element) error {
 	return nil
 }
 
+// countMixedPartyList counts the decrypted plaintexts of a mixnet
+// party-list contest, each EncodeListChoice data: blank, a list vote, a
+// personal vote (which also counts for the candidate's list) or invalid.
+func countMixedPartyList(ct *Contest, cr *ContestResult, lay []Choice, pts []*elgamal.Element) {
+	votes := make([]int, len(lay))
+	blank := 0
+	for _, pt := range pts {
+		sel, ok := decodeMixed(ct, len(lay), pt)
+		switch {
+		case !ok:
+			cr.Invalid++
+		case len(sel) == 0:
+			blank++
+		default:
+			votes[sel[0]]++
+		}
+	}
+	cr.Lists = partyListCounts(ct, lay, votes)
+	cr.Blank = &blank
+}
+
 // decodeMixed decodes one mixnet plaintext as EncryptBallot encoded it.
 func decodeMixed(ct *Contest, n int, pt *elgamal.Element) ([]int, bool) {
 	if pt == nil {
 		return nil, false
+	}
+	if ct.Kind == PartyList {
+		data, err := elgamal.DecodeData(pt)
+		if err != nil {
+			return nil, false
+		}
+		sel, err := DecodeListChoice(data, n)
+		return sel, err == nil
 	}
 	data, err := elgamal.DecodeData(pt)
 	if err != nil || len(data) != ct.Max {
