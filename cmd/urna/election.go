@@ -101,6 +101,13 @@ func loadManifest(c *cli.Context) (*election.Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	return readManifest(c, path, "spec/manifest.md lists the rules")
+}
+
+// readManifest reads and validates the manifest at path ("-" for standard
+// input), printing every validation problem on its own line; hint says
+// where to look next.
+func readManifest(c *cli.Context, path, hint string) (*election.Manifest, error) {
 	b, err := readInput(c, path)
 	if err != nil {
 		return nil, err
@@ -117,8 +124,7 @@ func loadManifest(c *cli.Context) (*election.Manifest, error) {
 	for _, p := range problems {
 		fmt.Fprintf(c.App.ErrWriter, "urna: %s: %v\n", name, p)
 	}
-	return nil, errorWithHint(fmt.Sprintf("%s: invalid manifest: %s", name, plural(len(problems), "problem", "problems")),
-		"spec/manifest.md lists the rules")
+	return nil, errorWithHint(fmt.Sprintf("%s: invalid manifest: %s", name, plural(len(problems), "problem", "problems")), hint)
 }
 
 func electionCreate(c *cli.Context) error {

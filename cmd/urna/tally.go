@@ -83,13 +83,9 @@ func tallyCleanse(c *cli.Context) (*election.Cleansed, error) {
 	if c.NArg() == 0 {
 		return nil, errorWithHint("no ballot files given", "give every ballot file of the board, in board order")
 	}
-	mb, err := os.ReadFile(c.String("manifest"))
+	m, err := readManifest(c, c.String("manifest"), "run 'urna election validate' on it")
 	if err != nil {
 		return nil, err
-	}
-	m, err := election.ParseManifest(mb)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.String("manifest"), err)
 	}
 	readList := func(path string) ([][32]byte, error) {
 		b, err := os.ReadFile(path)

@@ -138,25 +138,7 @@ job.`,
 // loadManifestFile reads and validates the manifest named by --manifest;
 // like loadManifest, it prints every validation problem on its own line.
 func loadManifestFile(c *cli.Context) (*election.Manifest, error) {
-	path := c.String("manifest")
-	b, err := readInput(c, path)
-	if err != nil {
-		return nil, err
-	}
-	name := inputName(path)
-	m, err := election.ParseManifest(b)
-	if err == nil {
-		return m, nil
-	}
-	problems := election.ManifestErrors(err)
-	if problems == nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	for _, p := range problems {
-		fmt.Fprintf(c.App.ErrWriter, "urna: %s: %v\n", name, p)
-	}
-	return nil, errorWithHint(fmt.Sprintf("%s: invalid manifest: %s", name, plural(len(problems), "problem", "problems")),
-		"run 'urna election validate' on it")
+	return readManifest(c, c.String("manifest"), "run 'urna election validate' on it")
 }
 
 // parseChoices turns --choice values into election.Choices, by choice ID.
