@@ -1,0 +1,121 @@
+package bulletin
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"sync"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Log is an append-only Merkle tree log over a [HashStore]. It is safe for
+// concurrent use; appends are serialised.
+type Log struct {
+	origin string
+	store  HashStore
+
+	mu   sync.RWMutex
+	size int64
+}
+
+// NewLog returns a log over store, which may already hold entries. origin
+// names the log in its checkpoints, e.g. "urna.example/election/<id>"; it
+// must satisfy [ValidOrigin].
+func NewLog(store HashStore, origin string) (*Log, error) {
+	if err := ValidOrigin(origin); err != nil {
+		return nil, err
+	}
+	n, err := store.Records()
+	if err != nil {
+		return nil, fmt.Errorf("bulletin: reading store size: %w", err)
+	}
+	if n < 0 {
+		return nil, fmt.Errorf("bulletin: store reports %d records", n)
+	}
+	return &Log{origin: origin, store: store, size: n}, nil
+}
+
+// Origin returns the log's origin line.
+func (l *Log) Origin() string { return l.origin }
+
+// Append adds entry to the log and returns its index. Entries are opaque
+// bytes of at most [MaxEntrySize].
+func (l *Log) Append(entry []byte) (int64, error) {
+	if len(entry) > MaxEntrySize {
+		return 0, fmt.Errorf("bulletin: entry of %d bytes exceeds %d", len(entry), MaxEntrySize)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.size
+	hashes, err := tlog.StoredHashes(n, entry, l.store)
+	if err != nil {
+		return 0, fmt.Errorf("bulletin: hashing entry %d: %w", n, err)
+	}
+	if err := l.store.Append(n, entry, hashes); err != nil {
+		return 0, fmt.Errorf("bulletin: storing entry %d: %w", n, err)
+	}
+	l.size = n + 1
+	return n, nil
+}
+
+// Size returns the number of entries in the log.
+func (l *Log) Size() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.size
+}
+
+// Root returns the size of the log and its tree hash (RFC 6962 MTH; the
+// hash of the empty tree is SHA-256 of the empty string).
+func (l *Log) Root() (int64, tlog.Hash, error) {
+	n := l.Size()
+	h, err := l.RootAt(n)
+	return n, h, err
+}
+
+// RootAt returns the tree hash of the first n entries.
+func (l *Log) RootAt(n int64) (tlog.Hash, error) {
+	if n < 0 || n > l.Size() {
+		return tlog.Hash{}, fmt.Errorf("bulletin: tree size %d outside log of %d entries", n, l.Size())
+	}
+	if n == 0 {
+		return emptyTreeHash, nil
+	}
+	return tlog.TreeHash(n, l.store)
+}
+
+// Entry returns entry index.
+func (l *Log) Entry(index int64) ([]byte, error) {
+	if index < 0 || index >= l.Size() {
+		return nil, fmt.Errorf("%w: entry %d", ErrNotFound, index)
+	}
+	e, err := l.store.ReadEntries(index, index+1)
+	if err != nil {
+		return nil, err
+	}
+	return e[0], nil
+}
+
+// InclusionProof proves that entry index is in the tree of size treeSize.
+func (l *Log) InclusionProof(index, treeSize int64) (tlog.RecordProof, error) {
+	if treeSize < 1 || treeSize > l.Size() || index < 0 || index >= treeSize {
+		return nil, fmt.Errorf("bulletin: no inclusion proof for entry %d in tree of size %d (log has %d)", index, treeSize, l.Size())
+	}
+	return tlog.ProveRecord(treeSize, index, l.store)
+}
+
+// ConsistencyProof proves that the tree of size oldSize is a prefix of the
+// tree of size newSize. The proof is empty when oldSize is 0 or equals
+// newSize.
+func (l *Log) ConsistencyProof(oldSize, newSize int64) (tlog.TreeProof, error) {
+	if oldSize < 0 || oldSize > newSize || newSize > l.Size() {
+		return nil, fmt.Errorf("bulletin: no consistency proof from %d to %d (log has %d)", oldSize, newSize, l.Size())
+	}
+	if oldSize == 0 || oldSize == newSize {
+		return tlog.TreeProof{}, nil
+	}
+	return tlog.ProveTree(newSize, oldSize, l.store)
+}
+
+// emptyTreeHash is MTH({}) = SHA-256("") (RFC 6962 §2.1).
+var emptyTreeHash = tlog.Hash(sha256.Sum256(nil))
