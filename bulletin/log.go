@@ -2,6 +2,7 @@ package bulletin
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -119,3 +120,80 @@ func (l *Log) ConsistencyProof(oldSize, newSize int64) (tlog.TreeProof, error) {
 
 // emptyTreeHash is MTH({}) = SHA-256("") (RFC 6962 §2.1).
 var emptyTreeHash = tlog.Hash(sha256.Sum256(nil))
+
+// ErrDuplicateEntry is matched (with errors.Is) by the *[DuplicateEntryError]
+// a store returns when asked to append an entry it already holds.
+var ErrDuplicateEntry = errors.New("bulletin: duplicate entry")
+
+// DuplicateEntryError reports that an entry is already in the store, at
+// Index. Nothing was stored.
+type DuplicateEntryError struct {
+	Index int64
+}
+
+func (e *DuplicateEntryError) Error() string {
+	return fmt.Sprintf("bulletin: duplicate entry: already stored as entry %d", e.Index)
+}
+
+// Is makes errors.Is(err, ErrDuplicateEntry) hold.
+func (e *DuplicateEntryError) Is(target error) bool { return target == ErrDuplicateEntry }
+
+// EntryFinder is an optional interface of a [HashStore] that can look an
+// entry up by content. [Log.AppendOrGet] uses it when the store has it.
+type EntryFinder interface {
+	// FindEntry returns the index of entry and true if the store holds
+	// it, or false if it does not.
+	FindEntry(entry []byte) (index int64, ok bool, err error)
+}
+
+// AppendOrGet adds entry to the log unless the log already holds it, and
+// returns its index and whether it was already there. Appending the same
+// entry twice (a retried or failed-over registration, say) thus yields one
+// copy in the log.
+//
+// It uses the store's [EntryFinder] when there is one and otherwise reads
+// every record hash of the log.
+func (l *Log) AppendOrGet(entry []byte) (int64, bool, error) {
+	if len(entry) > MaxEntrySize {
+		return 0, false, fmt.Errorf("bulletin: entry of %d bytes exceeds %d", len(entry), MaxEntrySize)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.size
+	if f, ok := l.store.(EntryFinder); ok {
+		i, found, err := f.FindEntry(entry)
+		if err != nil {
+			return 0, false, fmt.Errorf("bulletin: looking up entry: %w", err)
+		}
+		if found {
+			if i < 0 || i >= n {
+				return 0, false, fmt.Errorf("bulletin: store holds entry at %d, outside log of %d entries", i, n)
+			}
+			return i, true, nil
+		}
+	} else if n > 0 {
+		indexes := make([]int64, n)
+		for i := range indexes {
+			indexes[i] = tlog.StoredHashIndex(0, int64(i))
+		}
+		hashes, err := l.store.ReadHashes(indexes)
+		if err != nil {
+			return 0, false, fmt.Errorf("bulletin: reading record hashes: %w", err)
+		}
+		rh := tlog.RecordHash(entry)
+		for i, h := range hashes {
+			if h == rh {
+				return int64(i), true, nil
+			}
+		}
+	}
+	hashes, err := tlog.StoredHashes(n, entry, l.store)
+	if err != nil {
+		return 0, false, fmt.Errorf("bulletin: hashing entry %d: %w", n, err)
+	}
+	if err := l.store.Append(n, entry, hashes); err != nil {
+		return 0, false, fmt.Errorf("bulletin: storing entry %d: %w", n, err)
+	}
+	l.size = n + 1
+	return n, false, nil
+}
