@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/urnavote/urna/elgamal"
@@ -517,16 +516,7 @@ type BallotBatchError struct {
 }
 
 func (e *BallotBatchError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "election: %d ballots failed verification:", len(e.Failed))
-	for i, idx := range e.Failed {
-		if i == 5 {
-			fmt.Fprintf(&b, " …and %d more", len(e.Failed)-5)
-			break
-		}
-		fmt.Fprintf(&b, " [%d] %v;", idx, e.Errs[i])
-	}
-	return strings.TrimSuffix(b.String(), ";")
+	return zkp.DescribeFailures(fmt.Sprintf("election: %d ballots failed verification:", len(e.Failed)), e.Failed, e.Errs)
 }
 
 func (e *BallotBatchError) Unwrap() error { return ErrBallot }

@@ -28,14 +28,21 @@ type BatchError struct {
 }
 
 func (e *BatchError) Error() string {
+	return DescribeFailures(fmt.Sprintf("zkp: %d of the batch's proofs failed:", len(e.Failed)), e.Failed, e.Errs)
+}
+
+// DescribeFailures formats a batch's failures after head: the first five
+// as " [index] reason;" and a count of the rest. Batch errors of other
+// packages use it so that they all read alike.
+func DescribeFailures(head string, failed []int, errs []error) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "zkp: %d of the batch's proofs failed:", len(e.Failed))
-	for i, idx := range e.Failed {
+	b.WriteString(head)
+	for i, idx := range failed {
 		if i == 5 {
-			fmt.Fprintf(&b, " …and %d more", len(e.Failed)-5)
+			fmt.Fprintf(&b, " …and %d more", len(failed)-5)
 			break
 		}
-		fmt.Fprintf(&b, " [%d] %v;", idx, e.Errs[i])
+		fmt.Fprintf(&b, " [%d] %v;", idx, errs[i])
 	}
 	return strings.TrimSuffix(b.String(), ";")
 }
