@@ -197,3 +197,66 @@ func (l *Log) AppendOrGet(entry []byte) (int64, bool, error) {
 	l.size = n + 1
 	return n, false, nil
 }
+
+// overlayHashes reads stored hashes from a batch being appended, on top of
+// the store.
+type overlayHashes struct {
+	base    tlog.HashReader
+	start   int64 // stored-hash index of pending[0]
+	pending []tlog.Hash
+}
+
+func (o *overlayHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var fromBase []int64
+	var at []int
+	for i, x := range indexes {
+		if x >= o.start {
+			if x-o.start >= int64(len(o.pending)) {
+				return nil, fmt.Errorf("%w: stored hash %d", ErrNotFound, x)
+			}
+			out[i] = o.pending[x-o.start]
+			continue
+		}
+		fromBase = append(fromBase, x)
+		at = append(at, i)
+	}
+	if len(fromBase) > 0 {
+		hs, err := o.base.ReadHashes(fromBase)
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range at {
+			out[i] = hs[k]
+		}
+	}
+	return out, nil
+}
+
+// appendRecords appends recs (whose Hashes it fills in) and records rejs
+// in one commit of store, which must be the log's store.
+func (l *Log) appendRecords(store Store, recs []Record, rejs []Rejection) error {
+	if len(recs) == 0 && len(rejs) == 0 {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.size
+	o := &overlayHashes{base: l.store, start: tlog.StoredHashCount(n)}
+	for i := range recs {
+		if len(recs[i].Entry) > MaxEntrySize {
+			return fmt.Errorf("bulletin: entry of %d bytes exceeds %d", len(recs[i].Entry), MaxEntrySize)
+		}
+		hs, err := tlog.StoredHashes(n+int64(i), recs[i].Entry, o)
+		if err != nil {
+			return fmt.Errorf("bulletin: hashing entry %d: %w", n+int64(i), err)
+		}
+		recs[i].Hashes = hs
+		o.pending = append(o.pending, hs...)
+	}
+	if err := store.AppendBatch(n, recs, rejs); err != nil {
+		return err
+	}
+	l.size = n + int64(len(recs))
+	return nil
+}

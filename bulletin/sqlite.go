@@ -25,6 +25,12 @@ import (
 type SQLiteStore struct {
 	db  *sql.DB
 	wmu sync.Mutex // serialises writers in this process
+
+	// cache holds every stored hash once loaded at open, so that proofs
+	// and appends read hashes without a query.
+	cmu     sync.RWMutex
+	cache   []tlog.Hash
+	cacheOK bool
 }
 
 var (
@@ -76,7 +82,7 @@ func (s *SQLiteStore) init() error {
 	if !strings.EqualFold(mode, "wal") {
 		return fmt.Errorf("journal mode is %q, want wal", mode)
 	}
-	if _, err := s.db.Exec(sqliteSchema); err != nil {
+	if _, err := s.db.Exec(sqliteSchema + sqliteBoardSchema); err != nil {
 		return fmt.Errorf("creating schema: %w", err)
 	}
 	var entries, maxEntry, hashes, maxHash int64
@@ -91,7 +97,7 @@ func (s *SQLiteStore) init() error {
 		return fmt.Errorf("inconsistent store: %d entries (last %d), %d stored hashes (last %d)",
 			entries, maxEntry, hashes, maxHash)
 	}
-	return nil
+	return s.loadCache()
 }
 
 // Close closes the database.
@@ -114,6 +120,9 @@ func (s *SQLiteStore) Records() (int64, error) { return records(s.db) }
 
 // ReadHashes implements tlog.HashReader.
 func (s *SQLiteStore) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	if h, ok := s.cachedHashes(indexes); ok {
+		return h, nil
+	}
 	return readHashes(s.db, indexes)
 }
 
@@ -221,9 +230,13 @@ func findEntry(q queryer, entry []byte) (int64, bool, error) {
 func (s *SQLiteStore) Append(index int64, entry []byte, hashes []tlog.Hash) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	return s.inTx(func(tx *sql.Tx) error {
+	err := s.inTx(func(tx *sql.Tx) error {
 		return appendTx(tx, index, entry, hashes)
 	})
+	if err == nil {
+		s.cacheAppend(index, []Record{{Hashes: hashes}})
+	}
+	return err
 }
 
 // AppendOrGet appends entry at the end of the store, computing its stored
@@ -241,6 +254,7 @@ func (s *SQLiteStore) AppendOrGet(entry []byte) (int64, bool, error) {
 	defer s.wmu.Unlock()
 	var index int64
 	var existed bool
+	var hashes []tlog.Hash
 	err := s.inTx(func(tx *sql.Tx) error {
 		var err error
 		index, existed, err = findEntry(tx, entry)
@@ -250,7 +264,7 @@ func (s *SQLiteStore) AppendOrGet(entry []byte) (int64, bool, error) {
 		if index, err = records(tx); err != nil {
 			return err
 		}
-		hashes, err := tlog.StoredHashes(index, entry, txHashReader{tx})
+		hashes, err = tlog.StoredHashes(index, entry, txHashReader{tx})
 		if err != nil {
 			return fmt.Errorf("bulletin: hashing entry %d: %w", index, err)
 		}
@@ -258,6 +272,9 @@ func (s *SQLiteStore) AppendOrGet(entry []byte) (int64, bool, error) {
 	})
 	if err != nil {
 		return 0, false, err
+	}
+	if !existed {
+		s.cacheAppend(index, []Record{{Hashes: hashes}})
 	}
 	return index, existed, nil
 }

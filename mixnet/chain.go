@@ -439,6 +439,135 @@ type ChainReport struct {
 	Duration time.Duration
 }
 
+// VerifyStage checks the stage s appended to a chain as stage number
+// position (from 1): prev is the chain's list so far (its initial input
+// for position 1) and used maps each mixer that mixed an earlier stage to
+// its stage. It makes VerifyChain's checks for that one stage, and on
+// success returns the list hash of the stage's output, which the next
+// stage must name as its input. The bulletin board checks each stage with
+// it as the stage is posted.
+func VerifyStage(election []byte, mixers []Mixer, pk *elgamal.PublicKey, prev []elgamal.CiphertextVector,
+	position int, used map[uint32]int, s *Stage) ([32]byte, error) {
+	if len(election) != ElectionSize {
+		return [32]byte{}, &ChainError{Check: CheckElection, Err: fmt.Errorf("election context hash of %d bytes, want %d", len(election), ElectionSize)}
+	}
+	w, err := chainCheckList(prev)
+	if err != nil {
+		return [32]byte{}, &ChainError{Check: CheckInput, Err: err}
+	}
+	if s == nil {
+		return [32]byte{}, &ChainError{Stage: position, Check: "stage", Err: errors.New("missing (nil)")}
+	}
+	prevHash := chainListHash(election, len(prev), w, EncodeList(prev))
+	_, out, err := checkStage(election, mixers, pk, prev, prevHash, position, used, s, nil)
+	return out, err
+}
+
+// checkStage makes the checks of stage number i (from 1) of a chain whose
+// list so far is prev, with list hash prevHash.
+func checkStage(election []byte, mixers []Mixer, pk *elgamal.PublicKey, prev []elgamal.CiphertextVector, prevHash [32]byte,
+	i int, signedBy map[uint32]int, s *Stage, progress Progress) (StageReport, [32]byte, error) {
+	w := 0
+	if len(prev) > 0 {
+		w = len(prev[0])
+	}
+	sr := StageReport{Stage: i, Position: s.Position, Mixer: s.Mixer}
+	if s.Mixer >= 1 && int(s.Mixer) <= len(mixers) {
+		sr.Name = mixers[s.Mixer-1].Name
+	}
+	stageStart := time.Now()
+	out := EncodeList(s.Output) // for the signature and the list hash
+	failed := false
+	check := func(name string, f func() error) {
+		if failed {
+			return
+		}
+		t := time.Now()
+		err := f()
+		sr.Checks = append(sr.Checks, CheckResult{Name: name, Err: err, Duration: time.Since(t)})
+		if err != nil {
+			failed = true
+		}
+	}
+	check(CheckElection, func() error {
+		if !bytes.Equal(s.Election[:], election) {
+			return fmt.Errorf("the stage is for election %x, not %x", s.Election[:8], election[:8])
+		}
+		return nil
+	})
+	check(CheckPosition, func() error {
+		if uint64(s.Position) != uint64(i) {
+			return fmt.Errorf("the stage says position %d, but it is stage %d of the chain", s.Position, i)
+		}
+		return nil
+	})
+	check(CheckMixer, func() error {
+		if s.Mixer < 1 || int(s.Mixer) > len(mixers) {
+			return fmt.Errorf("mixer %d is not a registered mixer (1 to %d)", s.Mixer, len(mixers))
+		}
+		return nil
+	})
+	check(CheckSignature, func() error {
+		if !s.verifySignature(mixers[s.Mixer-1].SigningKey, out) {
+			return fmt.Errorf("the signature is not mixer %d's (%s)", s.Mixer, mixers[s.Mixer-1].Name)
+		}
+		return nil
+	})
+	check(CheckDistinct, func() error {
+		if j, ok := signedBy[s.Mixer]; ok {
+			return fmt.Errorf("mixer %d (%s) already mixed stage %d; each mixer mixes once", s.Mixer, mixers[s.Mixer-1].Name, j)
+		}
+		return nil
+	})
+	check(CheckInput, func() error {
+		if s.Input != prevHash {
+			what := "the initial input"
+			if i > 1 {
+				what = fmt.Sprintf("the output of stage %d", i-1)
+			}
+			return fmt.Errorf("the stage shuffled the list with hash %x, not %s (hash %x)", s.Input[:8], what, prevHash[:8])
+		}
+		return nil
+	})
+	check(CheckSize, func() error {
+		if len(s.Output) != len(prev) {
+			return fmt.Errorf("%w: %d output vectors for %d input vectors", elgamal.ErrLength, len(s.Output), len(prev))
+		}
+		for k := range s.Output {
+			if len(s.Output[k]) != w {
+				return fmt.Errorf("%w: output vector %d has width %d, the input %d", elgamal.ErrWidth, k+1, len(s.Output[k]), w)
+			}
+		}
+		if s.Proof == nil {
+			return errors.New("no proof")
+		}
+		return nil
+	})
+	check(CheckProof, func() error {
+		st := &Statement{
+			Context:   StageContext(election, s.Position, &mixers[s.Mixer-1]),
+			PublicKey: pk,
+			Input:     prev,
+			Output:    s.Output,
+		}
+		var p Progress
+		if progress != nil {
+			p = func(phase string, done, total int) {
+				progress(fmt.Sprintf("stage %d: %s", i, phase), done, total)
+			}
+		}
+		return Verify(st, s.Proof, p)
+	})
+	sr.Duration = time.Since(stageStart)
+	if failed {
+		last := sr.Checks[len(sr.Checks)-1]
+		return sr, [32]byte{}, &ChainError{Stage: i, Check: last.Name, Err: last.Err}
+	}
+	outHash := chainListHash(election, len(s.Output), w, out)
+	sr.Output = outHash
+	return sr, outHash, nil
+}
+
 // VerifyChain checks a mix chain from its initial input: stages[i] must
 // say position i+1; be for election; be signed by a registered mixer that
 // signed no earlier stage; carry as input hash the list hash of the
@@ -475,104 +604,13 @@ func VerifyChain(election []byte, mixers []Mixer, pk *elgamal.PublicKey, input [
 		if s == nil {
 			return rep, &ChainError{Stage: i + 1, Check: "stage", Err: errors.New("missing (nil)")}
 		}
-		sr := StageReport{Stage: i + 1, Position: s.Position, Mixer: s.Mixer}
-		if s.Mixer >= 1 && int(s.Mixer) <= len(mixers) {
-			sr.Name = mixers[s.Mixer-1].Name
-		}
-		stageStart := time.Now()
-		out := EncodeList(s.Output) // for the signature and the list hash
-		failed := false
-		check := func(name string, f func() error) {
-			if failed {
-				return
-			}
-			t := time.Now()
-			err := f()
-			sr.Checks = append(sr.Checks, CheckResult{Name: name, Err: err, Duration: time.Since(t)})
-			if err != nil {
-				failed = true
-			}
-		}
-		check(CheckElection, func() error {
-			if !bytes.Equal(s.Election[:], election) {
-				return fmt.Errorf("the stage is for election %x, not %x", s.Election[:8], election[:8])
-			}
-			return nil
-		})
-		check(CheckPosition, func() error {
-			if uint64(s.Position) != uint64(i+1) {
-				return fmt.Errorf("the stage says position %d, but it is stage %d of the chain", s.Position, i+1)
-			}
-			return nil
-		})
-		check(CheckMixer, func() error {
-			if s.Mixer < 1 || int(s.Mixer) > len(mixers) {
-				return fmt.Errorf("mixer %d is not a registered mixer (1 to %d)", s.Mixer, len(mixers))
-			}
-			return nil
-		})
-		check(CheckSignature, func() error {
-			if !s.verifySignature(mixers[s.Mixer-1].SigningKey, out) {
-				return fmt.Errorf("the signature is not mixer %d's (%s)", s.Mixer, mixers[s.Mixer-1].Name)
-			}
-			return nil
-		})
-		check(CheckDistinct, func() error {
-			if j, ok := signedBy[s.Mixer]; ok {
-				return fmt.Errorf("mixer %d (%s) already mixed stage %d; each mixer mixes once", s.Mixer, mixers[s.Mixer-1].Name, j)
-			}
-			return nil
-		})
-		check(CheckInput, func() error {
-			if s.Input != prevHash {
-				what := "the initial input"
-				if i > 0 {
-					what = fmt.Sprintf("the output of stage %d", i)
-				}
-				return fmt.Errorf("the stage shuffled the list with hash %x, not %s (hash %x)", s.Input[:8], what, prevHash[:8])
-			}
-			return nil
-		})
-		check(CheckSize, func() error {
-			if len(s.Output) != len(prev) {
-				return fmt.Errorf("%w: %d output vectors for %d input vectors", elgamal.ErrLength, len(s.Output), len(prev))
-			}
-			for k := range s.Output {
-				if len(s.Output[k]) != w {
-					return fmt.Errorf("%w: output vector %d has width %d, the input %d", elgamal.ErrWidth, k+1, len(s.Output[k]), w)
-				}
-			}
-			if s.Proof == nil {
-				return errors.New("no proof")
-			}
-			return nil
-		})
-		check(CheckProof, func() error {
-			st := &Statement{
-				Context:   StageContext(election, s.Position, &mixers[s.Mixer-1]),
-				PublicKey: pk,
-				Input:     prev,
-				Output:    s.Output,
-			}
-			var p Progress
-			if progress != nil {
-				p = func(phase string, done, total int) {
-					progress(fmt.Sprintf("stage %d: %s", i+1, phase), done, total)
-				}
-			}
-			return Verify(st, s.Proof, p)
-		})
-		sr.Duration = time.Since(stageStart)
-		if failed {
-			last := sr.Checks[len(sr.Checks)-1]
-			rep.Stages = append(rep.Stages, sr)
-			return rep, &ChainError{Stage: i + 1, Check: last.Name, Err: last.Err}
+		sr, outHash, err := checkStage(election, mixers, pk, prev, prevHash, i+1, signedBy, s, progress)
+		rep.Stages = append(rep.Stages, sr)
+		if err != nil {
+			return rep, err
 		}
 		signedBy[s.Mixer] = i + 1
-		prevHash = chainListHash(election, len(s.Output), w, out)
-		prev = s.Output
-		sr.Output = prevHash
-		rep.Stages = append(rep.Stages, sr)
+		prevHash, prev = outHash, s.Output
 		rep.Output = prevHash
 	}
 	return rep, nil

@@ -810,3 +810,34 @@ func decShorten(s string) string {
 	}
 	return s[:cut] + "…"
 }
+
+// VerifyDecryptionEntry checks one decryption-shares entry e against the
+// ciphertext list cts: a signed entry of the ceremony s, for this list,
+// with a share for every ciphertext, each share's proof verifying against
+// the sender's verification key in r. The bulletin board uses it to refuse
+// a bad entry when it is posted; Combine makes the same checks.
+func VerifyDecryptionEntry(s *Setup, r *Result, cts []elgamal.Ciphertext, e *Entry) error {
+	if e == nil {
+		return errors.New("threshold: missing decryption-shares entry")
+	}
+	set, err := decCollect(s, r, cts, []*Entry{e})
+	if err != nil {
+		return err
+	}
+	j := e.Sender
+	if why, ok := set.missing[j]; ok {
+		return fmt.Errorf("threshold: decryption shares of trustee %d: %s", j, why)
+	}
+	if why, ok := set.excluded[j]; ok {
+		return fmt.Errorf("threshold: decryption shares of trustee %d: %s", j, why)
+	}
+	if bad := set.invalid[j]; len(bad) > 0 {
+		ls := make([]int, 0, len(bad))
+		for l := range bad {
+			ls = append(ls, l)
+		}
+		slices.Sort(ls)
+		return fmt.Errorf("threshold: decryption shares of trustee %d: %d of %d shares fail, first ciphertext %d: %s", j, len(bad), len(cts), ls[0], bad[ls[0]])
+	}
+	return nil
+}

@@ -1,0 +1,126 @@
+package bulletin_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/urnavote/urna/bulletin"
+	"github.com/urnavote/urna/election"
+	"github.com/urnavote/urna/elgamal"
+	"github.com/urnavote/urna/elgamal/threshold"
+	"github.com/urnavote/urna/internal/scenario"
+)
+
+func openBoard(t *testing.T, e *scenario.Election, store bulletin.Store) *bulletin.Board {
+	t.Helper()
+	b, err := bulletin.Open(bulletin.Config{Origin: e.Origin, Signer: e.Signer, Store: store})
+	require.NoError(t, err)
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func post(t *testing.T, b *bulletin.Board, entry []byte) *bulletin.Receipt {
+	t.Helper()
+	r, err := b.Submit(context.Background(), entry)
+	require.NoError(t, err)
+	return r
+}
+
+func rejected(t *testing.T, b *bulletin.Board, entry []byte, reason bulletin.Reason) {
+	t.Helper()
+	_, err := b.Submit(context.Background(), entry)
+	var rej *bulletin.RejectError
+	require.ErrorAs(t, err, &rej)
+	require.Equal(t, reason, rej.Reason, "%v", err)
+}
+
+// setUp posts everything up to an open election.
+func setUp(t *testing.T, e *scenario.Election, b *bulletin.Board) {
+	t.Helper()
+	post(t, b, e.Genesis())
+	post(t, b, e.Phase(bulletin.PhaseKeyCeremony))
+	for _, c := range e.CeremonyEntries {
+		post(t, b, c)
+	}
+	post(t, b, e.ManifestEntry())
+	post(t, b, e.CredentialsEntry())
+	post(t, b, e.Phase(bulletin.PhaseOpen))
+}
+
+func TestBoardFullElection(t *testing.T) {
+	e, err := scenario.New(scenario.Options{Voters: 6, Manifest: scenario.Danish(), Seed: 1})
+	require.NoError(t, err)
+	b := openBoard(t, e, bulletin.NewMemoryStore())
+	rejected(t, b, e.Phase(bulletin.PhaseKeyCeremony), bulletin.ReasonOutOfOrder)
+	setUp(t, e, b)
+	r := rand.New(rand.NewPCG(1, 2))
+	var receipts []*bulletin.Receipt
+	for v := range 6 {
+		entry, _, _, err := e.Ballot(v, e.RandomChoices(r))
+		require.NoError(t, err)
+		rc := post(t, b, entry)
+		require.NotEmpty(t, rc.TrackingCode)
+		receipts = append(receipts, rc)
+		again := post(t, b, entry)
+		require.True(t, again.Existing)
+		require.Equal(t, rc.Index, again.Index)
+	}
+	// A challenged ballot can't be cast afterwards.
+	entry, bal, op, err := e.Ballot(0, e.RandomChoices(r))
+	require.NoError(t, err)
+	post(t, b, bulletin.ChallengeEntry(bal.Bytes(), op.Bytes()))
+	rejected(t, b, entry, bulletin.ReasonChallenged)
+	// Decryption shares before close are refused.
+	sh, err := e.DecryptionShares(1, []elgamal.Ciphertext{*elgamal.NewCiphertext()})
+	if err == nil {
+		rejected(t, b, sh, bulletin.ReasonPhase)
+	}
+	post(t, b, e.Phase(bulletin.PhaseClosed))
+	entry, _, _, err = e.Ballot(1, e.RandomChoices(r))
+	require.NoError(t, err)
+	rejected(t, b, entry, bulletin.ReasonPhase)
+	post(t, b, e.Phase(bulletin.PhaseMixing))
+	for _, contest := range b.MixContests() {
+		for pos := 1; pos <= 2; pos++ {
+			in, p, err := b.MixInput(contest)
+			require.NoError(t, err)
+			require.Equal(t, pos, p)
+			st, err := e.MixStage(pos, pos, in)
+			require.NoError(t, err)
+			post(t, b, st)
+		}
+	}
+	post(t, b, e.Phase(bulletin.PhaseDecrypting))
+	lists := b.DecryptionLists()
+	require.Len(t, lists, 2)
+	for _, l := range lists {
+		for j := 1; j <= 2; j++ {
+			sh, err := e.DecryptionShares(j, l.Ciphertexts)
+			require.NoError(t, err)
+			post(t, b, sh)
+		}
+	}
+	post(t, b, e.ResultEntry([]byte(`{"ok":true}`)))
+	post(t, b, e.Phase(bulletin.PhasePublished))
+	require.Equal(t, bulletin.PhasePublished, b.Phase())
+	st := b.Status()
+	require.Equal(t, 6, st.Ballots)
+	require.Equal(t, 1, st.Challenges)
+	require.EqualValues(t, 1, st.Rejected[bulletin.ReasonChallenged])
+
+	// Every receipt still checks against the final checkpoint.
+	cp := b.Checkpoint()
+	for _, rc := range receipts {
+		old, err := rc.Verify(e.Verifier, e.Origin)
+		require.NoError(t, err)
+		proof, err := b.Log().ConsistencyProof(old.Tree.N, cp.Tree.N)
+		require.NoError(t, err)
+		_, err = bulletin.CheckReceipt(rc, e.Verifier, e.Origin, cp.Signed, proof)
+		require.NoError(t, err)
+	}
+	_ = threshold.TypeCommitment
+	_ = election.RevotingForbid
+}

@@ -1,0 +1,613 @@
+package bulletin
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/urnavote/urna/election"
+	"github.com/urnavote/urna/elgamal"
+	"github.com/urnavote/urna/elgamal/threshold"
+	"github.com/urnavote/urna/mixnet"
+)
+
+// state is what the board knows from its log: the phase and everything
+// the posting policy checks against. It is rebuilt by replaying the log
+// when the board opens, and updated entry by entry as entries are admitted.
+type state struct {
+	board [32]byte
+	phase Phase
+	size  int64 // entries applied
+
+	admin    ed25519.PublicKey
+	setup    *threshold.Setup
+	ceremony [32]byte
+	mixers   []mixnet.Mixer
+
+	dkg        []*threshold.Entry
+	dkgBy      map[[2]uint32][]byte // (type, sender) → body, for equivocation
+	dealt      bool                 // a shares entry is on the board: round 1 closed
+	dkgResult  *threshold.Result
+	manifest   *election.Manifest
+	manifestH  [32]byte
+	eligible   map[[32]byte]bool
+	credList   [][32]byte
+	overrides  [][32]byte
+	overridden map[[32]byte]bool
+
+	tracking   map[string]int64   // tracking code of a cast ballot → entry index
+	challenged map[string]int64   // tracking code of a challenged ballot → entry index
+	voted      map[[32]byte]int64 // credential → entry index of its last ballot
+	ballots    []ballotRef        // cast ballots in board order
+	challenges int
+
+	chains  []*chain   // mixnet contests with ballots, in manifest order
+	lists   []*decList // lists to decrypt, from the move to decrypting
+	result  bool
+	entries map[byte]int // entries by type, for status
+}
+
+type ballotRef struct {
+	index int64
+	cred  [32]byte
+}
+
+// chain is the mix chain of one mixnet contest.
+type chain struct {
+	contest string
+	input   []elgamal.CiphertextVector
+	tail    []elgamal.CiphertextVector
+	tailH   [32]byte
+	used    map[uint32]int
+	stages  int
+}
+
+// decList is a ciphertext list the trustees decrypt.
+type decList struct {
+	name   string
+	cts    []elgamal.Ciphertext
+	hash   [32]byte
+	shares map[uint32]int64 // trustee → entry index
+}
+
+func newState(origin string) *state {
+	return &state{
+		board:      BoardID(origin),
+		dkgBy:      map[[2]uint32][]byte{},
+		eligible:   map[[32]byte]bool{},
+		overridden: map[[32]byte]bool{},
+		tracking:   map[string]int64{},
+		challenged: map[string]int64{},
+		voted:      map[[32]byte]int64{},
+		entries:    map[byte]int{},
+	}
+}
+
+// pending is what admitting an entry adds to the batch: its record, and
+// the unique keys it claims.
+type pending struct {
+	rec          Record
+	trackingCode string
+}
+
+// admitCtx gives admission what it needs beyond the state.
+type admitCtx struct {
+	store   Store
+	replay  bool // entries come from the store: skip checks already made
+	batchAl map[string]bool
+	readAll func() ([][]byte, error)
+}
+
+// admit checks entry (already pre-verified for ballots) against the
+// policy and, if it is admitted, applies it to the state as entry index.
+func (s *state) admit(c *admitCtx, sub *submission, index int64) (*pending, *RejectError, error) {
+	p := &pending{rec: Record{Entry: sub.leaf}}
+	if len(sub.entry) > MaxEntrySize {
+		p.rec.Blob = sub.entry
+	}
+	var rej *RejectError
+	var err error
+	switch sub.typ {
+	case TypeAdmin:
+		rej, err = s.admitAdmin(c, sub, index)
+	case byte(threshold.TypeCommitment), byte(threshold.TypeShares), byte(threshold.TypeComplaint),
+		byte(threshold.TypeResponse), byte(threshold.TypeDecryptionShares):
+		rej, err = s.admitTrustee(c, sub, index)
+	case TypeStage:
+		rej, err = s.admitStage(c, sub, index)
+	case TypeBallot:
+		rej, err = s.admitBallot(c, sub, index, p)
+	case TypeChallenge:
+		rej, err = s.admitChallenge(c, sub, index, p)
+	case TypeBlobRef:
+		rej = reject(ReasonMalformed, "a blob reference cannot be posted: post the entry it refers to")
+	default:
+		rej = reject(ReasonMalformed, "unknown entry type 0x%02x", sub.typ)
+	}
+	if rej != nil || err != nil {
+		return nil, rej, err
+	}
+	s.size = index + 1
+	s.entries[sub.typ]++
+	return p, nil, nil
+}
+
+func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectError, error) {
+	a, err := ParseAdminEntry(sub.entry)
+	if err != nil {
+		return reject(ReasonMalformed, "%v", err), nil
+	}
+	if a.Board != s.board {
+		return reject(ReasonWrongElection, "%s entry for board %x, this board is %x", a.Kind, a.Board[:8], s.board[:8]), nil
+	}
+	if a.Kind == AdminGenesis {
+		if index != 0 {
+			return reject(ReasonOutOfOrder, "genesis must be entry 0, the board has %s", plural(int(index), "entry")), nil
+		}
+		g, err := ParseGenesis(a.Body)
+		if err != nil {
+			return reject(ReasonMalformed, "genesis: %v", err), nil
+		}
+		if !a.Verify(g.Admin) {
+			return reject(ReasonUnauthorised, "genesis: signature does not verify under the administrator key it names"), nil
+		}
+		setup, err := threshold.ParseSetup(g.Setup)
+		if err != nil {
+			return reject(ReasonMalformed, "genesis: ceremony setup: %v", err), nil
+		}
+		s.admin, s.setup, s.ceremony = g.Admin, setup, setup.Hash()
+		for _, t := range setup.Trustees {
+			s.mixers = append(s.mixers, mixnet.Mixer{Name: t.Name, SigningKey: t.SigningKey})
+		}
+		return nil, nil
+	}
+	if s.admin == nil {
+		return reject(ReasonOutOfOrder, "%s entry before the genesis entry", a.Kind), nil
+	}
+	if !c.replay && !a.Verify(s.admin) {
+		return reject(ReasonUnauthorised, "%s entry: signature does not verify under the administrator key", a.Kind), nil
+	}
+	switch a.Kind {
+	case AdminPhase:
+		return s.admitPhase(c, a.Body)
+	case AdminManifest:
+		if s.phase != PhaseKeyCeremony {
+			return phaseReject(s.phase, "the manifest"), nil
+		}
+		if s.manifest != nil {
+			return reject(ReasonDuplicate, "the manifest is already entry %s", "on the board"), nil
+		}
+		m, err := election.ParseManifest(a.Body)
+		if err != nil {
+			return reject(ReasonMalformed, "manifest: %v", err), nil
+		}
+		if !bytes.Equal(m.JSON(), a.Body) {
+			return reject(ReasonMalformed, "manifest: not in canonical form (post the output of 'urna election create' or Manifest.JSON)"), nil
+		}
+		r, err := threshold.VerifyCeremony(s.setup, s.dkg)
+		if err != nil {
+			return reject(ReasonOutOfOrder, "manifest: the trustee ceremony on the board has not succeeded: %v", err), nil
+		}
+		if hex.EncodeToString(r.PublicKey.Bytes()) != m.PublicKey {
+			return reject(ReasonInvalid, "manifest: public_key %.16s… is not the ceremony's election key %x…", m.PublicKey, r.PublicKey.Bytes()[:8]), nil
+		}
+		s.manifest, s.manifestH, s.dkgResult = m, m.Hash(), r
+		return nil, nil
+	case AdminCredentials:
+		if s.phase != PhaseKeyCeremony {
+			return phaseReject(s.phase, "a credentials entry"), nil
+		}
+		list, err := election.ParsePublicList(a.Body)
+		if err != nil {
+			return reject(ReasonMalformed, "credentials: %v", err), nil
+		}
+		for i, p := range list {
+			if s.eligible[p] {
+				return reject(ReasonDuplicate, "credentials: credential %d (%x…) is already on the list", i+1, p[:8]), nil
+			}
+		}
+		for _, p := range list {
+			s.eligible[p] = true
+		}
+		s.credList = append(s.credList, list...)
+		return nil, nil
+	case AdminOverrides:
+		if s.phase != PhaseClosed {
+			return phaseReject(s.phase, "an overrides entry"), nil
+		}
+		list, err := election.ParsePublicList(a.Body)
+		if err != nil {
+			return reject(ReasonMalformed, "overrides: %v", err), nil
+		}
+		for i, p := range list {
+			if !s.eligible[p] {
+				return reject(ReasonNotEligible, "overrides: credential %d (%x…) is not on the list", i+1, p[:8]), nil
+			}
+			if s.overridden[p] {
+				return reject(ReasonDuplicate, "overrides: credential %d (%x…) is already overridden", i+1, p[:8]), nil
+			}
+		}
+		for _, p := range list {
+			s.overridden[p] = true
+		}
+		s.overrides = append(s.overrides, list...)
+		return nil, nil
+	case AdminResult:
+		if s.phase != PhaseDecrypting {
+			return phaseReject(s.phase, "the result"), nil
+		}
+		if s.result {
+			return reject(ReasonDuplicate, "the result is already on the board"), nil
+		}
+		for _, l := range s.lists {
+			if len(l.shares) < s.setup.Threshold {
+				return reject(ReasonOutOfOrder, "result: list %q has decryption shares from %s, the threshold is %d", l.name, plural(len(l.shares), "trustee"), s.setup.Threshold), nil
+			}
+		}
+		if !json.Valid(a.Body) {
+			return reject(ReasonMalformed, "result: the body is not JSON"), nil
+		}
+		s.result = true
+		return nil, nil
+	}
+	return reject(ReasonMalformed, "unknown administrator entry kind %d", a.Kind), nil
+}
+
+func (s *state) admitPhase(c *admitCtx, body []byte) (*RejectError, error) {
+	if len(body) != 1 {
+		return reject(ReasonMalformed, "phase entry body of %d bytes, want 1", len(body)), nil
+	}
+	next := Phase(body[0])
+	if next != s.phase+1 || int(next) >= numPhases {
+		return reject(ReasonOutOfOrder, "phase: cannot move from %s to %s; the next phase is %s", s.phase, next, s.phase+1), nil
+	}
+	switch next {
+	case PhaseOpen:
+		if s.manifest == nil {
+			return reject(ReasonOutOfOrder, "phase: cannot open before the manifest is on the board"), nil
+		}
+		if len(s.credList) == 0 {
+			return reject(ReasonOutOfOrder, "phase: cannot open before credentials are on the board"), nil
+		}
+	case PhaseMixing:
+		if err := s.startMixing(c); err != nil {
+			return nil, err
+		}
+	case PhaseDecrypting:
+		for _, ch := range s.chains {
+			if ch.stages == 0 {
+				return reject(ReasonOutOfOrder, "phase: contest %q has not been mixed", ch.contest), nil
+			}
+		}
+		if err := s.startDecrypting(c); err != nil {
+			return nil, err
+		}
+	case PhasePublished:
+		if !s.result {
+			return reject(ReasonOutOfOrder, "phase: cannot publish before the result is on the board"), nil
+		}
+	}
+	s.phase = next
+	return nil, nil
+}
+
+func (s *state) admitTrustee(c *admitCtx, sub *submission, index int64) (*RejectError, error) {
+	if s.setup == nil {
+		return reject(ReasonOutOfOrder, "trustee entry before the genesis entry"), nil
+	}
+	e, err := threshold.ParseEntry(s.setup, sub.entry)
+	if err != nil {
+		switch {
+		case !bytes.Equal(entryCeremony(sub.entry), s.ceremony[:]):
+			return reject(ReasonWrongElection, "%v", err), nil
+		case bytes.Contains([]byte(err.Error()), []byte("signature")):
+			return reject(ReasonUnauthorised, "%v", err), nil
+		}
+		return reject(ReasonMalformed, "%v", err), nil
+	}
+	if e.Type == threshold.TypeDecryptionShares {
+		return s.admitDecryption(c, e, index)
+	}
+	if s.phase != PhaseKeyCeremony || s.manifest != nil {
+		return phaseReject(s.phase, fmt.Sprintf("a %s entry (the ceremony ends with the manifest)", e.Type)), nil
+	}
+	if e.Type == threshold.TypeCommitment && s.dealt {
+		return reject(ReasonOutOfOrder, "commitment of trustee %d: round 1 closed when the first shares were dealt (spec/threshold.md §3)", e.Sender), nil
+	}
+	// One entry per trustee and type; for responses, one per complainer.
+	// Several complaints count as one (spec/threshold.md §3): no check.
+	key := [2]uint32{uint32(e.Type), e.Sender}
+	if e.Type == threshold.TypeResponse {
+		key[0] |= uint32(binary.BigEndian.Uint32(e.Body[:4])) << 8
+	}
+	if prev, ok := s.dkgBy[key]; ok && !bytes.Equal(prev, e.Body) && e.Type != threshold.TypeComplaint {
+		return reject(ReasonDuplicate, "trustee %d already posted a different %s entry; equivocation is refused", e.Sender, e.Type), nil
+	}
+	s.dkgBy[key] = e.Body
+	s.dkg = append(s.dkg, e)
+	if e.Type == threshold.TypeShares {
+		s.dealt = true
+	}
+	return nil, nil
+}
+
+// entryCeremony returns the ceremony hash field of a trustee entry.
+func entryCeremony(b []byte) []byte {
+	if len(b) < EntryHeaderSize+32 {
+		return nil
+	}
+	return b[EntryHeaderSize : EntryHeaderSize+32]
+}
+
+func (s *state) admitDecryption(c *admitCtx, e *threshold.Entry, index int64) (*RejectError, error) {
+	if s.phase != PhaseDecrypting {
+		return phaseReject(s.phase, "a decryption-shares entry (counting starts after close and mixing)"), nil
+	}
+	if len(e.Body) < 32 {
+		return reject(ReasonMalformed, "decryption shares: body of %d bytes", len(e.Body)), nil
+	}
+	lh := [32]byte(e.Body[:32])
+	i := slices.IndexFunc(s.lists, func(l *decList) bool { return l.hash == lh })
+	if i < 0 {
+		return reject(ReasonInvalid, "decryption shares of trustee %d are for list %x…, which is not a list to decrypt", e.Sender, lh[:8]), nil
+	}
+	l := s.lists[i]
+	if _, ok := l.shares[e.Sender]; ok {
+		return reject(ReasonDuplicate, "trustee %d already posted decryption shares for list %q", e.Sender, l.name), nil
+	}
+	if !c.replay {
+		if err := threshold.VerifyDecryptionEntry(s.setup, s.dkgResult, l.cts, e); err != nil {
+			return reject(ReasonInvalid, "list %q: %v", l.name, err), nil
+		}
+	}
+	l.shares[e.Sender] = index
+	return nil, nil
+}
+
+func (s *state) admitStage(c *admitCtx, sub *submission, index int64) (*RejectError, error) {
+	if s.phase != PhaseMixing {
+		return phaseReject(s.phase, "a mix stage"), nil
+	}
+	st, err := mixnet.ParseStage(sub.entry)
+	if err != nil {
+		return reject(ReasonMalformed, "%v", err), nil
+	}
+	if st.Election != s.ceremony {
+		return reject(ReasonWrongElection, "mix stage for election %x…, this ceremony is %x…", st.Election[:8], s.ceremony[:8]), nil
+	}
+	i := slices.IndexFunc(s.chains, func(ch *chain) bool { return ch.tailH == st.Input })
+	if i < 0 {
+		return reject(ReasonInvalid, "mix stage of mixer %d shuffled list %x…, which is no contest's current list", st.Mixer, st.Input[:8]), nil
+	}
+	ch := s.chains[i]
+	var out [32]byte
+	if c.replay {
+		out = mixnet.ListHash(s.ceremony[:], st.Output)
+	} else {
+		out, err = mixnet.VerifyStage(s.ceremony[:], s.mixers, s.dkgResult.PublicKey, ch.tail, ch.stages+1, ch.used, st)
+		if err != nil {
+			var ce *mixnet.ChainError
+			if errors.As(err, &ce) && (ce.Check == mixnet.CheckSignature || ce.Check == mixnet.CheckMixer) {
+				return reject(ReasonUnauthorised, "contest %q: %v", ch.contest, err), nil
+			}
+			if errors.As(err, &ce) && ce.Check == mixnet.CheckDistinct {
+				return reject(ReasonDuplicate, "contest %q: %v", ch.contest, err), nil
+			}
+			return reject(ReasonInvalid, "contest %q: %v", ch.contest, err), nil
+		}
+	}
+	ch.stages++
+	ch.used[st.Mixer] = ch.stages
+	ch.tail, ch.tailH = st.Output, out
+	return nil, nil
+}
+
+func (s *state) checkBallotCommon(sub *submission) *RejectError {
+	if s.phase != PhaseOpen {
+		what := "a ballot"
+		if sub.typ == TypeChallenge {
+			what = "a challenge"
+		}
+		if s.phase > PhaseOpen {
+			return phaseReject(s.phase, what+" (voting has closed)")
+		}
+		return phaseReject(s.phase, what+" (voting has not opened)")
+	}
+	if sub.pre != nil {
+		return sub.pre
+	}
+	if sub.ballot == nil || sub.manifestH != s.manifestH {
+		return reject(ReasonInvalid, "the ballot was checked against another manifest")
+	}
+	if !s.eligible[sub.ballot.Credential] {
+		return reject(ReasonNotEligible, "credential %x… is not on the list of eligible voters", sub.ballot.Credential[:8])
+	}
+	return nil
+}
+
+func (s *state) admitBallot(c *admitCtx, sub *submission, index int64, p *pending) (*RejectError, error) {
+	if rej := s.checkBallotCommon(sub); rej != nil {
+		return rej, nil
+	}
+	b := sub.ballot
+	code := sub.trackingCode
+	if i, ok := s.challenged[code]; ok {
+		return reject(ReasonChallenged, "ballot %s was opened by the challenge in entry %d and can never be cast", code, i), nil
+	}
+	if _, ok := s.tracking[code]; ok {
+		return reject(ReasonDuplicate, "tracking code %s is already on the board", code), nil
+	}
+	if i, ok := s.voted[b.Credential]; ok && s.manifest.Revoting == election.RevotingForbid {
+		return reject(ReasonRevoteForbidden, "credential %x… already voted in entry %d and the manifest forbids re-voting", b.Credential[:8], i), nil
+	}
+	keys, rej, err := s.alphaKeys(c, b)
+	if rej != nil || err != nil {
+		return rej, err
+	}
+	p.rec.Keys = append(keys, []byte("T"+code))
+	if s.manifest.Revoting == election.RevotingForbid {
+		p.rec.Keys = append(p.rec.Keys, append([]byte("C"), b.Credential[:]...))
+	}
+	p.trackingCode = code
+	s.tracking[code] = index
+	s.voted[b.Credential] = index
+	s.ballots = append(s.ballots, ballotRef{index: index, cred: b.Credential})
+	return nil, nil
+}
+
+func (s *state) admitChallenge(c *admitCtx, sub *submission, index int64, p *pending) (*RejectError, error) {
+	if rej := s.checkBallotCommon(sub); rej != nil {
+		return rej, nil
+	}
+	code := sub.trackingCode
+	if i, ok := s.tracking[code]; ok {
+		return reject(ReasonAlreadyCast, "ballot %s was cast in entry %d: a cast ballot cannot be challenged", code, i), nil
+	}
+	if _, ok := s.challenged[code]; ok {
+		return reject(ReasonDuplicate, "ballot %s is already challenged", code), nil
+	}
+	keys, rej, err := s.alphaKeys(c, sub.ballot)
+	if rej != nil || err != nil {
+		return rej, err
+	}
+	p.rec.Keys = append(keys, []byte("S"+code))
+	p.trackingCode = code
+	s.challenged[code] = index
+	s.challenges++
+	return nil, nil
+}
+
+// alphaKeys returns the unique keys of every α of b, rejecting one that
+// repeats within the ballot or is already on the board.
+func (s *state) alphaKeys(c *admitCtx, b *election.Ballot) ([][]byte, *RejectError, error) {
+	var keys [][]byte
+	add := func(ct *elgamal.Ciphertext, where string) (*RejectError, error) {
+		k := append([]byte("A"), ct.Alpha.Bytes()...)
+		if c.batchAl[string(k)] || slices.ContainsFunc(keys, func(x []byte) bool { return bytes.Equal(x, k) }) {
+			return reject(ReasonDuplicate, "%s: α repeats a ciphertext of this batch (reused randomness or a re-randomised copy)", where), nil
+		}
+		if !c.replay {
+			if i, ok, err := c.store.LookupKey(k); err != nil {
+				return nil, err
+			} else if ok {
+				return reject(ReasonDuplicate, "%s: α is already on the board in entry %d (reused randomness or a copied ciphertext)", where, i), nil
+			}
+		}
+		keys = append(keys, k)
+		return nil, nil
+	}
+	for i, cb := range b.Contests {
+		id := s.manifest.Contests[i].ID
+		for j := range cb.Selections {
+			if rej, err := add(&cb.Selections[j].C, fmt.Sprintf("contest %q, choice %d", id, j)); rej != nil || err != nil {
+				return nil, rej, err
+			}
+		}
+		if cb.Data != nil {
+			if rej, err := add(cb.Data, fmt.Sprintf("contest %q", id)); rej != nil || err != nil {
+				return nil, rej, err
+			}
+		}
+	}
+	for _, k := range keys {
+		c.batchAl[string(k)] = true
+	}
+	return keys, nil, nil
+}
+
+// counted returns the cast ballots that count, in board order: per
+// credential the last (re-voting allowed) or the only one (forbidden),
+// unless the credential is overridden. The board admitted only valid,
+// eligible, distinct ballots, so this is election.Cleanse's outcome.
+func (s *state) counted() []int64 {
+	last := map[[32]byte]int64{}
+	for _, b := range s.ballots {
+		last[b.cred] = b.index
+	}
+	var out []int64
+	for _, b := range s.ballots {
+		if last[b.cred] == b.index && !s.overridden[b.cred] {
+			out = append(out, b.index)
+		}
+	}
+	return out
+}
+
+// startMixing computes the mix input of every mixnet contest from the
+// counted ballots, and keeps the homomorphic sums for decryption.
+func (s *state) startMixing(c *admitCtx) error {
+	m := s.manifest
+	idx := s.counted()
+	var mixIdx []int
+	for i := range m.Contests {
+		if m.Contests[i].Tally == election.Mixnet {
+			mixIdx = append(mixIdx, i)
+		}
+	}
+	inputs := make([][]elgamal.CiphertextVector, len(mixIdx))
+	layout := election.AggregateLayout(m)
+	sums := make([]elgamal.Ciphertext, len(layout))
+	for i := range sums {
+		sums[i].Set(elgamal.NewCiphertext())
+	}
+	const chunk = 4096
+	for lo := 0; lo < len(idx); lo += chunk {
+		part := idx[lo:min(lo+chunk, len(idx))]
+		for _, x := range part {
+			e, err := c.store.ReadEntries(x, x+1)
+			if err != nil {
+				return fmt.Errorf("bulletin: reading ballot entry %d: %w", x, err)
+			}
+			b, err := election.ParseBallot(m, e[0][EntryHeaderSize:])
+			if err != nil {
+				return fmt.Errorf("bulletin: ballot entry %d no longer parses: %w", x, err)
+			}
+			k := 0
+			for ci, cb := range b.Contests {
+				if m.Contests[ci].Tally == election.Mixnet {
+					continue
+				}
+				for j := range cb.Selections {
+					sums[k].Add(&sums[k], &cb.Selections[j].C)
+					k++
+				}
+			}
+			for k, ci := range mixIdx {
+				inputs[k] = append(inputs[k], elgamal.CiphertextVector{*new(elgamal.Ciphertext).Set(b.Contests[ci].Data)})
+			}
+		}
+	}
+	for k, ci := range mixIdx {
+		if len(inputs[k]) == 0 {
+			continue
+		}
+		in := inputs[k]
+		s.chains = append(s.chains, &chain{contest: m.Contests[ci].ID, input: in, tail: in,
+			tailH: mixnet.ListHash(s.ceremony[:], in), used: map[uint32]int{}})
+	}
+	if len(sums) > 0 {
+		s.lists = append(s.lists, &decList{name: "aggregate", cts: sums, shares: map[uint32]int64{}})
+	}
+	return nil
+}
+
+// startDecrypting fixes the lists to decrypt: the homomorphic sums, then
+// each mixed contest's final list.
+func (s *state) startDecrypting(*admitCtx) error {
+	for _, ch := range s.chains {
+		cts := make([]elgamal.Ciphertext, len(ch.tail))
+		for i, v := range ch.tail {
+			cts[i].Set(&v[0])
+		}
+		s.lists = append(s.lists, &decList{name: "mix/" + ch.contest, cts: cts, shares: map[uint32]int64{}})
+	}
+	for _, l := range s.lists {
+		l.hash = threshold.ListHash(l.cts)
+	}
+	return nil
+}
