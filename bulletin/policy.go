@@ -12,15 +12,15 @@ import (
 type Phase uint8
 
 const (
-	PhaseSetup        Phase = 0 // genesis
-	PhaseKeyCeremony  Phase = 1 // trustee ceremony entries, manifest, credentials
-	PhaseOpen         Phase = 2 // ballots and challenges
-	PhaseClosed       Phase = 3 // overrides
-	PhaseMixing       Phase = 4 // mix stages
-	PhaseDecrypting   Phase = 5 // decryption shares, result
-	PhasePublished    Phase = 6 // nothing more
-	numPhases               = 7
-	phaseNamesJoined        = "setup, key-ceremony, open, closed, mixing, decrypting, published"
+	PhaseSetup       Phase = 0 // genesis
+	PhaseKeyCeremony Phase = 1 // trustee ceremony entries, manifest, credentials
+	PhaseOpen        Phase = 2 // ballots and challenges
+	PhaseClosed      Phase = 3 // overrides
+	PhaseMixing      Phase = 4 // mix stages
+	PhaseDecrypting  Phase = 5 // decryption shares, result
+	PhasePublished   Phase = 6 // nothing more
+	numPhases              = 7
+	phaseNamesJoined       = "setup, key-ceremony, open, closed, mixing, decrypting, published"
 )
 
 var phaseNames = [numPhases]string{"setup", "key-ceremony", "open", "closed", "mixing", "decrypting", "published"}
