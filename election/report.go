@@ -21,6 +21,11 @@ type Report struct {
 	Superseded   int             `json:"superseded_by_revotes"`
 	Cancelled    int             `json:"cancelled_by_overrides"`
 	Rejected     []RejectCount   `json:"rejected"` // every reason, in RejectReasons order
+	// Refused are the submissions the bulletin board refused when they
+	// were posted, by the board's reason (spec/board.md §6): they never
+	// reached the board's log. Nil when the count did not come from a
+	// board.
+	Refused []RejectCount `json:"refused_by_board,omitempty"`
 	Contests     []ContestResult `json:"contests"`
 }
 
@@ -85,6 +90,16 @@ func (r *Report) Text() string {
 	line("rejected", rejected)
 	for _, rc := range r.Rejected {
 		line("  "+rc.Reason, rc.Count)
+	}
+	if r.Refused != nil {
+		refused := 0
+		for _, rc := range r.Refused {
+			refused += rc.Count
+		}
+		line("refused by the board", refused)
+		for _, rc := range r.Refused {
+			line("  "+rc.Reason, rc.Count)
+		}
 	}
 	for _, c := range r.Contests {
 		fmt.Fprintf(&b, "\nContest %s: %s (%s)\n", c.ID, c.Title, c.Kind)

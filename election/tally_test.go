@@ -152,6 +152,14 @@ func TestCleanseOutcomes(t *testing.T) {
 			for i := range a1 {
 				assert.Equal(t, a1[i].Bytes(), a2[i].Bytes())
 			}
+
+			// CleanseVerified trusts the caller's verification: it checks
+			// no signature (ballot 2 is now accepted) but applies every
+			// other rule the same way.
+			v := CleanseVerified(m, pubs(vs[:6]), board, [][32]byte{vs[3].pub, vs[5].pub})
+			wantV := append([]string(nil), want...)
+			wantV[2] = "accepted"
+			assert.Equal(t, wantV, statuses(v))
 		})
 	}
 }
@@ -251,6 +259,17 @@ func TestFullElection(t *testing.T) {
 	assert.Contains(t, string(j), `"reason": "re-vote forbidden",`)
 	assert.Contains(t, string(j), `"list_votes": 1`)
 	assert.JSONEq(t, string(j), string(must(NewReport(c, res).JSON())))
+	assert.NotContains(t, string(j), "refused_by_board")
+	assert.NotContains(t, text, "refused by the board")
+
+	// Submissions the board refused appear when the count comes from one.
+	rep.Refused = []RejectCount{{Reason: "invalid", Count: 2}, {Reason: "phase", Count: 1}}
+	text = rep.Text()
+	assert.Contains(t, text, "  refused by the board                    3\n")
+	assert.Contains(t, text, "    phase                                 1\n")
+	j, err = rep.JSON()
+	require.NoError(t, err)
+	assert.Contains(t, string(j), `"refused_by_board": [`)
 }
 
 func must(b []byte, err error) []byte {

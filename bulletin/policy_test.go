@@ -1,0 +1,242 @@
+package bulletin_test
+
+import (
+	"crypto/ed25519"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/urnavote/urna/bulletin"
+	"github.com/urnavote/urna/election"
+	"github.com/urnavote/urna/elgamal"
+	"github.com/urnavote/urna/elgamal/threshold"
+	"github.com/urnavote/urna/internal/scenario"
+)
+
+func newElection(t *testing.T, o scenario.Options) *scenario.Election {
+	t.Helper()
+	e, err := scenario.New(o)
+	require.NoError(t, err)
+	return e
+}
+
+func TestPolicySetupAndCeremony(t *testing.T) {
+	e := newElection(t, scenario.Options{Voters: 3, Seed: 2})
+	other := newElection(t, scenario.Options{Voters: 3, Seed: 3, Origin: "urna.example/other"})
+	b := openBoard(t, e, bulletin.NewMemoryStore())
+
+	rejected(t, b, []byte("garbage"), bulletin.ReasonMalformed)
+	rejected(t, b, e.ManifestEntry(), bulletin.ReasonOutOfOrder) // before genesis
+	rejected(t, b, other.Genesis(), bulletin.ReasonWrongElection)
+	// A genesis signed by a key other than the one it names.
+	g := &bulletin.Genesis{Admin: other.Admin.Public().(ed25519.PublicKey), Setup: e.Setup.Bytes()}
+	forged := bulletin.NewAdminEntry(e.Origin, bulletin.AdminGenesis, g.Bytes(), e.Admin).Bytes()
+	rejected(t, b, forged, bulletin.ReasonUnauthorised)
+	post(t, b, e.Genesis())
+	rejected(t, b, e.Genesis()[:len(e.Genesis())-1], bulletin.ReasonMalformed)
+	// Admin entries signed by someone else.
+	fake := bulletin.NewAdminEntry(e.Origin, bulletin.AdminPhase, bulletin.PhaseEntryBody(bulletin.PhaseKeyCeremony), other.Admin).Bytes()
+	rejected(t, b, fake, bulletin.ReasonUnauthorised)
+	// Ceremony entries before the key ceremony phase; skipping a phase.
+	rejected(t, b, e.CeremonyEntries[0], bulletin.ReasonPhase)
+	rejected(t, b, e.Phase(bulletin.PhaseOpen), bulletin.ReasonOutOfOrder)
+	post(t, b, e.Phase(bulletin.PhaseKeyCeremony))
+	// Another ceremony's entries.
+	rejected(t, b, other.CeremonyEntries[0], bulletin.ReasonWrongElection)
+	// The manifest before the ceremony succeeded.
+	rejected(t, b, e.ManifestEntry(), bulletin.ReasonOutOfOrder)
+	n := len(e.CeremonyEntries) / 2 // commitments first, then shares
+	for _, c := range e.CeremonyEntries[:n+1] {
+		post(t, b, c)
+	}
+	// A commitment after shares were dealt: round 1 is closed. (A second,
+	// different commitment of trustee 1 is also an equivocation; the
+	// round check comes first.)
+	d, err := threshold.NewDealer(e.Setup, e.Identities[0], scenario.Rand(99))
+	require.NoError(t, err)
+	late, err := d.Commit()
+	require.NoError(t, err)
+	rejected(t, b, late.Bytes(), bulletin.ReasonOutOfOrder)
+	// An identical re-post is idempotent.
+	r := post(t, b, e.CeremonyEntries[0])
+	require.True(t, r.Existing)
+	for _, c := range e.CeremonyEntries[n+1:] {
+		post(t, b, c)
+	}
+	// The manifest must carry the ceremony's key.
+	bad := *e.Manifest
+	bad.PublicKey = other.Manifest.PublicKey
+	rejected(t, b, e.ResultEntry(nil)[:0], bulletin.ReasonMalformed)
+	rejected(t, b, bulletin.NewAdminEntry(e.Origin, bulletin.AdminManifest, bad.JSON(), e.Admin).Bytes(), bulletin.ReasonInvalid)
+	// Non-canonical manifest JSON.
+	rejected(t, b, bulletin.NewAdminEntry(e.Origin, bulletin.AdminManifest, append(e.Manifest.JSON(), ' '), e.Admin).Bytes(), bulletin.ReasonMalformed)
+	rejected(t, b, e.Phase(bulletin.PhaseOpen), bulletin.ReasonOutOfOrder) // no manifest yet
+	post(t, b, e.ManifestEntry())
+	rejected(t, b, e.ManifestEntry()[:0], bulletin.ReasonMalformed)
+	rejected(t, b, e.Phase(bulletin.PhaseOpen), bulletin.ReasonOutOfOrder) // no credentials yet
+	// After the manifest, the ceremony is over.
+	rejected(t, b, late.Bytes(), bulletin.ReasonPhase)
+	post(t, b, e.CredentialsEntry())
+	rejected(t, b, e.CredentialsEntry()[:len(e.CredentialsEntry())-3], bulletin.ReasonMalformed)
+	dup := bulletin.NewAdminEntry(e.Origin, bulletin.AdminCredentials,
+		election.MarshalPublicList(e.Registrar.PublicList()[:1]), e.Admin).Bytes()
+	rejected(t, b, dup, bulletin.ReasonDuplicate)
+	post(t, b, e.Phase(bulletin.PhaseOpen))
+	rejected(t, b, e.CredentialsEntry()[:0], bulletin.ReasonMalformed)
+	rejected(t, b, dup, bulletin.ReasonPhase)
+}
+
+func TestPolicyBallots(t *testing.T) {
+	for _, policy := range []election.RevotingPolicy{election.RevotingLastCounts, election.RevotingForbid} {
+		t.Run(string(policy), func(t *testing.T) {
+			m := scenario.Approval1of5()
+			m.Revoting = policy
+			e := newElection(t, scenario.Options{Voters: 4, Manifest: m, Seed: 4})
+			other := newElection(t, scenario.Options{Voters: 4, Manifest: m, Seed: 5})
+			b := openBoard(t, e, bulletin.NewMemoryStore())
+			ballot, _, _, err := e.Ballot(0, election.Choices{"council": {1}})
+			require.NoError(t, err)
+			rejected(t, b, ballot, bulletin.ReasonPhase) // not open yet
+			setUp(t, e, b)
+
+			first := post(t, b, ballot)
+			again := post(t, b, ballot)
+			require.True(t, again.Existing)
+			require.Equal(t, first.Index, again.Index)
+
+			// Re-vote.
+			revote, _, _, err := e.Ballot(0, election.Choices{"council": {2}})
+			require.NoError(t, err)
+			if policy == election.RevotingForbid {
+				rejected(t, b, revote, bulletin.ReasonRevoteForbidden)
+			} else {
+				post(t, b, revote)
+			}
+			// Another election's ballot; a credential not on the list.
+			foreign, _, _, err := other.Ballot(1, election.Choices{"council": {1}})
+			require.NoError(t, err)
+			rejected(t, b, foreign, bulletin.ReasonWrongElection)
+			stranger, err := election.NewCredential(scenario.Rand(7))
+			require.NoError(t, err)
+			sb, _, err := election.EncryptBallot(e.Manifest, stranger, election.Choices{"council": {0}}, scenario.Rand(8))
+			require.NoError(t, err)
+			rejected(t, b, bulletin.BallotEntry(sb.Bytes()), bulletin.ReasonNotEligible)
+			// A tampered signature or proof.
+			tampered := append([]byte(nil), ballot...)
+			tampered[len(tampered)-1] ^= 1
+			rejected(t, b, tampered, bulletin.ReasonInvalid)
+			_, b1, _, err := e.Ballot(1, election.Choices{"council": {3}})
+			require.NoError(t, err)
+			enc := b1.Bytes()
+			enc[64+64+100] ^= 1 // inside the first 0/1 proof
+			_, err = election.ParseBallot(e.Manifest, enc)
+			if err == nil {
+				rejected(t, b, bulletin.BallotEntry(enc), bulletin.ReasonInvalid)
+			} else {
+				rejected(t, b, bulletin.BallotEntry(enc), bulletin.ReasonMalformed)
+			}
+			// Reused randomness: the same random stream for another voter
+			// gives the same α values.
+			x, _, err := election.EncryptBallot(e.Manifest, e.Credential(2), election.Choices{"council": {4}}, scenario.Rand(77))
+			require.NoError(t, err)
+			y, _, err := election.EncryptBallot(e.Manifest, e.Credential(3), election.Choices{"council": {4}}, scenario.Rand(77))
+			require.NoError(t, err)
+			require.True(t, x.Contests[0].Selections[0].C.Alpha.Equal(&y.Contests[0].Selections[0].C.Alpha) == 1)
+			post(t, b, bulletin.BallotEntry(x.Bytes()))
+			rejected(t, b, bulletin.BallotEntry(y.Bytes()), bulletin.ReasonDuplicate)
+
+			// A challenge spoils its ballot; a cast ballot cannot be challenged.
+			entry, cb, op, err := e.Ballot(1, election.Choices{"council": {0}})
+			require.NoError(t, err)
+			post(t, b, bulletin.ChallengeEntry(cb.Bytes(), op.Bytes()))
+			rejected(t, b, entry, bulletin.ReasonChallenged)
+			_, _, op2, err := e.Ballot(1, election.Choices{"council": {0}})
+			require.NoError(t, err)
+			rejected(t, b, bulletin.ChallengeEntry(cb.Bytes(), op2.Bytes()), bulletin.ReasonInvalid) // not its opening
+			_, fb, _, err := e.Ballot(0, election.Choices{"council": {1}})
+			require.NoError(t, err)
+			_ = fb
+			_, firstBallot, fo, err := e.Ballot(3, election.Choices{"council": {2}})
+			require.NoError(t, err)
+			post(t, b, bulletin.BallotEntry(firstBallot.Bytes()))
+			rejected(t, b, bulletin.ChallengeEntry(firstBallot.Bytes(), fo.Bytes()), bulletin.ReasonAlreadyCast)
+
+			post(t, b, e.Phase(bulletin.PhaseClosed))
+			late, _, _, err := e.Ballot(2, election.Choices{"council": {0}})
+			require.NoError(t, err)
+			rejected(t, b, late, bulletin.ReasonPhase)
+			counts := b.RejectionCounts()
+			require.Positive(t, counts[bulletin.ReasonPhase])
+			require.Positive(t, counts[bulletin.ReasonDuplicate])
+		})
+	}
+}
+
+func TestPolicyMixAndDecrypt(t *testing.T) {
+	e := newElection(t, scenario.Options{Voters: 5, Trustees: 3, Threshold: 2, Manifest: scenario.Danish(), Seed: 6})
+	b := openBoard(t, e, bulletin.NewMemoryStore())
+	setUp(t, e, b)
+	r := rand.New(rand.NewPCG(3, 4))
+	for v := range 5 {
+		entry, _, _, err := e.Ballot(v, e.RandomChoices(r))
+		require.NoError(t, err)
+		post(t, b, entry)
+	}
+	post(t, b, e.Phase(bulletin.PhaseClosed))
+	post(t, b, e.OverridesEntry(4))
+	require.True(t, post(t, b, e.OverridesEntry(4)).Existing)
+	rejected(t, b, e.OverridesEntry(3, 4), bulletin.ReasonDuplicate)
+	rejected(t, b, e.Phase(bulletin.PhaseDecrypting), bulletin.ReasonOutOfOrder)
+	post(t, b, e.Phase(bulletin.PhaseMixing))
+	require.Equal(t, []string{"council"}, b.MixContests())
+	in, pos, err := b.MixInput("council")
+	require.NoError(t, err)
+	require.Len(t, in, 4) // voter 5 overridden
+	rejected(t, b, e.Phase(bulletin.PhaseDecrypting), bulletin.ReasonOutOfOrder) // not mixed
+	st, err := e.MixStage(1, pos, in)
+	require.NoError(t, err)
+	// A stage signed by a non-mixer: re-sign with a foreign key by
+	// flipping the signature.
+	bad := append([]byte(nil), st...)
+	bad[len(bad)-1] ^= 1
+	rejected(t, b, bad, bulletin.ReasonUnauthorised)
+	post(t, b, st)
+	// The same mixer again; a stage of a stale list.
+	in2, pos2, err := b.MixInput("council")
+	require.NoError(t, err)
+	again, err := e.MixStage(1, pos2, in2)
+	require.NoError(t, err)
+	rejected(t, b, again, bulletin.ReasonDuplicate)
+	stale, err := e.MixStage(2, pos, in)
+	require.NoError(t, err)
+	rejected(t, b, stale, bulletin.ReasonInvalid)
+	st2, err := e.MixStage(2, pos2, in2)
+	require.NoError(t, err)
+	post(t, b, st2)
+	// Shares before decrypting.
+	junk, err := e.DecryptionShares(1, []elgamal.Ciphertext{in[0][0]})
+	require.NoError(t, err)
+	rejected(t, b, junk, bulletin.ReasonPhase)
+	post(t, b, e.Phase(bulletin.PhaseDecrypting))
+	// Shares of a list that is not to be decrypted (a single ballot).
+	rejected(t, b, junk, bulletin.ReasonInvalid)
+	rejected(t, b, e.ResultEntry([]byte(`{}`)), bulletin.ReasonOutOfOrder)
+	for _, l := range b.DecryptionLists() {
+		sh, err := e.DecryptionShares(1, l.Ciphertexts)
+		require.NoError(t, err)
+		post(t, b, sh)
+		// A different entry of trustee 1 for the same list.
+		sh2, err := e.DecryptionShares(1, l.Ciphertexts)
+		require.NoError(t, err)
+		rejected(t, b, sh2, bulletin.ReasonDuplicate)
+		sh3, err := e.DecryptionShares(3, l.Ciphertexts)
+		require.NoError(t, err)
+		post(t, b, sh3)
+	}
+	rejected(t, b, e.ResultEntry([]byte(`not json`)), bulletin.ReasonMalformed)
+	post(t, b, e.ResultEntry([]byte(`{}`)))
+	post(t, b, e.Phase(bulletin.PhasePublished))
+	rejected(t, b, e.ResultEntry([]byte(`{"x":1}`)), bulletin.ReasonPhase)
+	rejected(t, b, e.Phase(bulletin.PhasePublished+1), bulletin.ReasonOutOfOrder)
+}
