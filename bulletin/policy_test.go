@@ -192,7 +192,7 @@ func TestPolicyMixAndDecrypt(t *testing.T) {
 	require.Equal(t, []string{"council"}, b.MixContests())
 	in, pos, err := b.MixInput("council")
 	require.NoError(t, err)
-	require.Len(t, in, 4) // voter 5 overridden
+	require.Len(t, in, 4)                                                        // voter 5 overridden
 	rejected(t, b, e.Phase(bulletin.PhaseDecrypting), bulletin.ReasonOutOfOrder) // not mixed
 	st, err := e.MixStage(1, pos, in)
 	require.NoError(t, err)

@@ -11,22 +11,22 @@ import (
 // valgprotokoll: the voters on the roll, what became of the ballots
 // received, and the result of every contest.
 type Report struct {
-	Election     string          `json:"election"`
-	Title        string          `json:"title"`
-	ManifestHash string          `json:"manifest_hash"` // hex of the election context hash
-	Revoting     RevotingPolicy  `json:"revoting"`
-	Roll         int             `json:"voters_on_roll"`
-	Received     int             `json:"ballots_received"`
-	Accepted     int             `json:"ballots_accepted"`
-	Superseded   int             `json:"superseded_by_revotes"`
-	Cancelled    int             `json:"cancelled_by_overrides"`
-	Rejected     []RejectCount   `json:"rejected"` // every reason, in RejectReasons order
+	Election     string         `json:"election"`
+	Title        string         `json:"title"`
+	ManifestHash string         `json:"manifest_hash"` // hex of the election context hash
+	Revoting     RevotingPolicy `json:"revoting"`
+	Roll         int            `json:"voters_on_roll"`
+	Received     int            `json:"ballots_received"`
+	Accepted     int            `json:"ballots_accepted"`
+	Superseded   int            `json:"superseded_by_revotes"`
+	Cancelled    int            `json:"cancelled_by_overrides"`
+	Rejected     []RejectCount  `json:"rejected"` // every reason, in RejectReasons order
 	// Refused are the submissions the bulletin board refused when they
 	// were posted, by the board's reason (spec/board.md §6): they never
 	// reached the board's log. Nil when the count did not come from a
 	// board.
-	Refused []RejectCount `json:"refused_by_board,omitempty"`
-	Contests     []ContestResult `json:"contests"`
+	Refused  []RejectCount   `json:"refused_by_board,omitempty"`
+	Contests []ContestResult `json:"contests"`
 }
 
 // RejectCount is the number of ballots rejected for one reason.
