@@ -47,6 +47,7 @@ type Board struct {
 	in      chan *submission
 	commitQ chan []*submission
 	quit    chan struct{}
+	stopped chan struct{} // closed once the pipeline has stopped
 	wg      sync.WaitGroup
 	closed  atomic.Bool
 
@@ -88,7 +89,8 @@ type submission struct {
 
 	// Filled in by pre-verification of ballots and challenges.
 	pre          *RejectError
-	ballot       *election.Ballot
+	ballot       *election.Ballot // nil on replay
+	cred         [32]byte
 	manifestH    [32]byte
 	trackingCode string
 
@@ -121,7 +123,7 @@ func Open(cfg Config) (*Board, error) {
 	}
 	b := &Board{cfg: cfg, log: l, store: cfg.Store,
 		in: make(chan *submission, 8*cfg.MaxBatch), commitQ: make(chan []*submission, 1),
-		quit: make(chan struct{}), rejects: map[Reason]int64{}}
+		quit: make(chan struct{}), stopped: make(chan struct{}), rejects: map[Reason]int64{}}
 	if err := b.reload(); err != nil {
 		return nil, err
 	}
@@ -141,7 +143,8 @@ func Open(cfg Config) (*Board, error) {
 	return b, nil
 }
 
-// reload rebuilds the state by replaying the log.
+// reload rebuilds the state by replaying the log. The caller holds b.mu
+// or is Open.
 func (b *Board) reload() error {
 	st := newState(b.cfg.Origin)
 	n := b.log.Size()
@@ -168,7 +171,11 @@ func (b *Board) reload() error {
 			sub := &submission{entry: entry, leaf: leaf}
 			sub.typ, _ = EntryType(entry)
 			if sub.typ == TypeBallot || sub.typ == TypeChallenge {
-				b.preverify([]*submission{sub}, st.manifest, false)
+				// Stored ballots were verified when posted: replay takes
+				// what the policy state needs from the bytes, no decoding.
+				if err := replayBallot(sub, st); err != nil {
+					return fmt.Errorf("bulletin: replaying entry %d: %w", i, err)
+				}
 			}
 			clear(c.batchAl)
 			_, rej, err := st.admit(c, sub, i)
@@ -180,10 +187,27 @@ func (b *Board) reload() error {
 			}
 		}
 	}
-	b.mu.Lock()
 	b.st = st
-	b.mu.Unlock()
 	b.publishSnap(st)
+	return nil
+}
+
+// replayBallot fills in what admitting a stored ballot or challenge needs.
+func replayBallot(sub *submission, st *state) error {
+	if st.manifest == nil {
+		return errors.New("ballot before the manifest")
+	}
+	size, err := election.BallotSize(st.manifest)
+	if err != nil {
+		return err
+	}
+	body := sub.entry[EntryHeaderSize:]
+	if len(body) < size || (sub.typ == TypeBallot && len(body) != size) {
+		return fmt.Errorf("ballot of %d bytes, want %d", len(body), size)
+	}
+	body = body[:size]
+	sub.cred, sub.manifestH = [32]byte(body[32:64]), st.manifestH
+	sub.trackingCode = election.TrackingCodeOf(body)
 	return nil
 }
 
@@ -206,6 +230,7 @@ func (b *Board) Close() error {
 	}
 	close(b.quit)
 	b.wg.Wait()
+	close(b.stopped)
 	return nil
 }
 
@@ -259,6 +284,13 @@ func (b *Board) Submit(ctx context.Context, entry []byte) (*Receipt, error) {
 	select {
 	case o := <-sub.done:
 		return o.r, o.err
+	case <-b.stopped:
+		select {
+		case o := <-sub.done:
+			return o.r, o.err
+		default:
+			return nil, ErrClosed
+		}
 	case <-ctx.Done():
 		// The entry may still be committed; posting it again returns
 		// its receipt.
@@ -376,7 +408,7 @@ func (b *Board) preverify(batch []*submission, m *election.Manifest, proofs bool
 				continue
 			}
 		}
-		s.ballot, s.manifestH = bal, h
+		s.ballot, s.cred, s.manifestH = bal, bal.Credential, h
 		s.trackingCode = election.TrackingCode(bal)
 		ballots = append(ballots, bal)
 		owners = append(owners, s)
@@ -463,10 +495,10 @@ func (b *Board) commit(batch []*submission) {
 		// Nothing of the batch is stored: rebuild the state from the
 		// store and tell every submitter to retry.
 		b.Metrics.StoreErrs.Add(1)
-		b.mu.Unlock()
 		if err := b.reload(); err != nil {
 			fail = fmt.Errorf("%w (and reloading the board failed: %v)", fail, err)
 		}
+		b.mu.Unlock()
 		for _, s := range batch {
 			s.done <- outcome{err: fmt.Errorf("bulletin: board store: %w; retry", fail)}
 		}
@@ -474,6 +506,11 @@ func (b *Board) commit(batch []*submission) {
 	}
 	b.publishSnap(st)
 	b.mu.Unlock()
+	b.rmu.Lock()
+	for _, r := range rejs {
+		b.rejects[r.Reason]++
+	}
+	b.rmu.Unlock()
 	if len(recs) > 0 {
 		if err := b.signCheckpoint(); err != nil {
 			for _, s := range batch {
@@ -482,11 +519,6 @@ func (b *Board) commit(batch []*submission) {
 			return
 		}
 	}
-	b.rmu.Lock()
-	for _, r := range rejs {
-		b.rejects[r.Reason]++
-	}
-	b.rmu.Unlock()
 	b.Metrics.Batches.Add(1)
 	cp := b.checkpoint.Load()
 	now := time.Now()
@@ -548,14 +580,16 @@ func (b *Board) Receipt(index int64) (*Receipt, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.mu.RLock()
-	for code, i := range b.st.tracking {
-		if i == index {
-			r.TrackingCode = code
-			break
+	switch t, _ := EntryType(e); t {
+	case TypeBallot:
+		r.TrackingCode = election.TrackingCodeOf(e[EntryHeaderSize:])
+	case TypeChallenge:
+		if snap := b.manifest.Load(); snap != nil {
+			if size, err := election.BallotSize(snap.m); err == nil && len(e) >= EntryHeaderSize+size {
+				r.TrackingCode = election.TrackingCodeOf(e[EntryHeaderSize : EntryHeaderSize+size])
+			}
 		}
 	}
-	b.mu.RUnlock()
 	return r, nil
 }
 

@@ -8,9 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/urnavote/urna/bulletin"
-	"github.com/urnavote/urna/election"
 	"github.com/urnavote/urna/elgamal"
-	"github.com/urnavote/urna/elgamal/threshold"
 	"github.com/urnavote/urna/internal/scenario"
 )
 
@@ -53,7 +51,8 @@ func setUp(t *testing.T, e *scenario.Election, b *bulletin.Board) {
 func TestBoardFullElection(t *testing.T) {
 	e, err := scenario.New(scenario.Options{Voters: 6, Manifest: scenario.Danish(), Seed: 1})
 	require.NoError(t, err)
-	b := openBoard(t, e, bulletin.NewMemoryStore())
+	store := bulletin.NewMemoryStore()
+	b := openBoard(t, e, store)
 	rejected(t, b, e.Phase(bulletin.PhaseKeyCeremony), bulletin.ReasonOutOfOrder)
 	setUp(t, e, b)
 	r := rand.New(rand.NewPCG(1, 2))
@@ -121,6 +120,17 @@ func TestBoardFullElection(t *testing.T) {
 		_, err = bulletin.CheckReceipt(rc, e.Verifier, e.Origin, cp.Signed, proof)
 		require.NoError(t, err)
 	}
-	_ = threshold.TypeCommitment
-	_ = election.RevotingForbid
+
+	// Reopening replays the log into the same state.
+	require.NoError(t, b.Close())
+	_, err = b.Submit(context.Background(), e.Genesis())
+	require.ErrorIs(t, err, bulletin.ErrClosed)
+	b2 := openBoard(t, e, store)
+	require.Equal(t, st, b2.Status())
+	require.Equal(t, cp.Tree, b2.Checkpoint().Tree)
+	rc, err := b2.Receipt(receipts[2].Index)
+	require.NoError(t, err)
+	require.Equal(t, receipts[2].TrackingCode, rc.TrackingCode)
+	_, err = rc.Verify(e.Verifier, e.Origin)
+	require.NoError(t, err)
 }

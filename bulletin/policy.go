@@ -45,7 +45,7 @@ func ParsePhase(s string) (Phase, error) {
 // MarshalText implements encoding.TextMarshaler.
 func (p Phase) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
 
-// Reason is the typed reason of a rejected submission (spec/board.md §5).
+// Reason is the typed reason of a rejected submission (spec/board.md §6).
 type Reason string
 
 const (

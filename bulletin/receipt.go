@@ -12,7 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// Receipt is the board's acknowledgement of an entry (spec/board.md §6):
+// Receipt is the board's acknowledgement of an entry (spec/board.md §7):
 // where the entry is, a proof that it is in the tree, and the board's
 // signed checkpoint of that tree. A voter keeps it and later checks, with
 // a consistency proof from the receipt's checkpoint to a newer one, that
@@ -119,8 +119,11 @@ func (r *Receipt) Verify(verifier note.Verifier, origin string) (*Checkpoint, er
 
 // CheckReceipt checks that the receipt's entry is still on the board whose
 // current checkpoint is current: the receipt verifies, and proof shows
-// that the receipt's tree is a prefix of the current one. A receipt whose
-// tree is not a prefix proves that the board rewrote its history.
+// that the receipt's tree is a prefix of the current one. A different
+// tree of the same size is a *ForkError: the board rewrote its history. A
+// consistency proof that fails is ErrProof (ask again: a board that can
+// never give a valid proof has forked), and so is a current checkpoint
+// older than the receipt's, which a stale cache may serve.
 func CheckReceipt(r *Receipt, verifier note.Verifier, origin string, current []byte, proof tlog.TreeProof) (*Checkpoint, error) {
 	old, err := r.Verify(verifier, origin)
 	if err != nil {
@@ -130,8 +133,13 @@ func CheckReceipt(r *Receipt, verifier note.Verifier, origin string, current []b
 	if err != nil {
 		return nil, err
 	}
-	if cur.Tree.N < old.Tree.N || (cur.Tree.N == old.Tree.N && cur.Tree.Hash != old.Tree.Hash) {
+	if cur.Tree.N == old.Tree.N && cur.Tree.Hash != old.Tree.Hash {
 		return nil, &ForkError{Old: old, Newer: cur}
+	}
+	if cur.Tree.N < old.Tree.N {
+		// Not proof of a fork on its own: a cache or mirror may serve a
+		// stale checkpoint. Ask again, or check against a newer one.
+		return nil, fmt.Errorf("%w: the current checkpoint (size %d) is older than the receipt's (size %d); fetch a fresh checkpoint", ErrProof, cur.Tree.N, old.Tree.N)
 	}
 	if err := VerifyConsistency(old, cur, proof); err != nil {
 		return nil, err

@@ -180,7 +180,7 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 			return phaseReject(s.phase, "the manifest"), nil
 		}
 		if s.manifest != nil {
-			return reject(ReasonDuplicate, "the manifest is already entry %s", "on the board"), nil
+			return reject(ReasonDuplicate, "a manifest is already on the board"), nil
 		}
 		m, err := election.ParseManifest(a.Body)
 		if err != nil {
@@ -279,9 +279,11 @@ func (s *state) admitPhase(c *admitCtx, body []byte) (*RejectError, error) {
 			return nil, err
 		}
 	case PhaseDecrypting:
+		// At least t stages by distinct mixers: fewer trustees than could
+		// decrypt together can then never link a ballot to its voter.
 		for _, ch := range s.chains {
-			if ch.stages == 0 {
-				return reject(ReasonOutOfOrder, "phase: contest %q has not been mixed", ch.contest), nil
+			if ch.stages < s.setup.Threshold {
+				return reject(ReasonOutOfOrder, "phase: contest %q has %s, the threshold requires %d", ch.contest, plural(ch.stages, "mix stage"), s.setup.Threshold), nil
 			}
 		}
 		if err := s.startDecrypting(c); err != nil {
@@ -325,8 +327,11 @@ func (s *state) admitTrustee(c *admitCtx, sub *submission, index int64) (*Reject
 	if e.Type == threshold.TypeResponse {
 		key[0] |= uint32(binary.BigEndian.Uint32(e.Body[:4])) << 8
 	}
-	if prev, ok := s.dkgBy[key]; ok && !bytes.Equal(prev, e.Body) && e.Type != threshold.TypeComplaint {
-		return reject(ReasonDuplicate, "trustee %d already posted a different %s entry; equivocation is refused", e.Sender, e.Type), nil
+	// A second entry, even with the same body under another signature,
+	// would make the ceremony see equivocation (spec/threshold.md §3
+	// compares whole entries); an identical re-post never gets here.
+	if _, ok := s.dkgBy[key]; ok && e.Type != threshold.TypeComplaint {
+		return reject(ReasonDuplicate, "trustee %d already posted a %s entry; a different one would be equivocation", e.Sender, e.Type), nil
 	}
 	s.dkgBy[key] = e.Body
 	s.dkg = append(s.dkg, e)
@@ -421,11 +426,11 @@ func (s *state) checkBallotCommon(sub *submission) *RejectError {
 	if sub.pre != nil {
 		return sub.pre
 	}
-	if sub.ballot == nil || sub.manifestH != s.manifestH {
+	if sub.manifestH != s.manifestH {
 		return reject(ReasonInvalid, "the ballot was checked against another manifest")
 	}
-	if !s.eligible[sub.ballot.Credential] {
-		return reject(ReasonNotEligible, "credential %x… is not on the list of eligible voters", sub.ballot.Credential[:8])
+	if !s.eligible[sub.cred] {
+		return reject(ReasonNotEligible, "credential %x… is not on the list of eligible voters", sub.cred[:8])
 	}
 	return nil
 }
@@ -434,7 +439,7 @@ func (s *state) admitBallot(c *admitCtx, sub *submission, index int64, p *pendin
 	if rej := s.checkBallotCommon(sub); rej != nil {
 		return rej, nil
 	}
-	b := sub.ballot
+	cred := sub.cred
 	code := sub.trackingCode
 	if i, ok := s.challenged[code]; ok {
 		return reject(ReasonChallenged, "ballot %s was opened by the challenge in entry %d and can never be cast", code, i), nil
@@ -442,21 +447,21 @@ func (s *state) admitBallot(c *admitCtx, sub *submission, index int64, p *pendin
 	if _, ok := s.tracking[code]; ok {
 		return reject(ReasonDuplicate, "tracking code %s is already on the board", code), nil
 	}
-	if i, ok := s.voted[b.Credential]; ok && s.manifest.Revoting == election.RevotingForbid {
-		return reject(ReasonRevoteForbidden, "credential %x… already voted in entry %d and the manifest forbids re-voting", b.Credential[:8], i), nil
+	if i, ok := s.voted[cred]; ok && s.manifest.Revoting == election.RevotingForbid {
+		return reject(ReasonRevoteForbidden, "credential %x… already voted in entry %d and the manifest forbids re-voting", cred[:8], i), nil
 	}
-	keys, rej, err := s.alphaKeys(c, b)
+	keys, rej, err := s.alphaKeys(c, sub.ballot)
 	if rej != nil || err != nil {
 		return rej, err
 	}
 	p.rec.Keys = append(keys, []byte("T"+code))
 	if s.manifest.Revoting == election.RevotingForbid {
-		p.rec.Keys = append(p.rec.Keys, append([]byte("C"), b.Credential[:]...))
+		p.rec.Keys = append(p.rec.Keys, append([]byte("C"), cred[:]...))
 	}
 	p.trackingCode = code
 	s.tracking[code] = index
-	s.voted[b.Credential] = index
-	s.ballots = append(s.ballots, ballotRef{index: index, cred: b.Credential})
+	s.voted[cred] = index
+	s.ballots = append(s.ballots, ballotRef{index: index, cred: cred})
 	return nil, nil
 }
 
@@ -484,7 +489,11 @@ func (s *state) admitChallenge(c *admitCtx, sub *submission, index int64, p *pen
 
 // alphaKeys returns the unique keys of every α of b, rejecting one that
 // repeats within the ballot or is already on the board.
+// On replay (b nil) the keys are already stored and none is returned.
 func (s *state) alphaKeys(c *admitCtx, b *election.Ballot) ([][]byte, *RejectError, error) {
+	if b == nil {
+		return nil, nil, nil
+	}
 	var keys [][]byte
 	add := func(ct *elgamal.Ciphertext, where string) (*RejectError, error) {
 		k := append([]byte("A"), ct.Alpha.Bytes()...)
@@ -590,7 +599,9 @@ func (s *state) startMixing(c *admitCtx) error {
 		s.chains = append(s.chains, &chain{contest: m.Contests[ci].ID, input: in, tail: in,
 			tailH: mixnet.ListHash(s.ceremony[:], in), used: map[uint32]int{}})
 	}
-	if len(sums) > 0 {
+	// With no counted ballot every sum is the identity, which no trustee
+	// decrypts: the counts are then zero without decryption.
+	if len(sums) > 0 && len(idx) > 0 {
 		s.lists = append(s.lists, &decList{name: "aggregate", cts: sums, shares: map[uint32]int64{}})
 	}
 	return nil

@@ -456,6 +456,10 @@ func TrackingCode(b *Ballot) string {
 	return trackingCode(h)
 }
 
+// TrackingCodeOf returns the tracking code of an encoded ballot without
+// decoding it: for a ballot's canonical encoding it equals TrackingCode.
+func TrackingCodeOf(encoded []byte) string { return trackingCode(sha256.Sum256(encoded)) }
+
 func trackingCode(h [32]byte) string {
 	s := base32.StdEncoding.EncodeToString(h[:10])
 	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
