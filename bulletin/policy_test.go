@@ -202,6 +202,8 @@ func TestPolicyMixAndDecrypt(t *testing.T) {
 	bad[len(bad)-1] ^= 1
 	rejected(t, b, bad, bulletin.ReasonUnauthorised)
 	post(t, b, st)
+	// One stage is not enough at threshold 2.
+	rejected(t, b, e.Phase(bulletin.PhaseDecrypting), bulletin.ReasonOutOfOrder)
 	// The same mixer again; a stage of a stale list.
 	in2, pos2, err := b.MixInput("council")
 	require.NoError(t, err)
@@ -239,4 +241,17 @@ func TestPolicyMixAndDecrypt(t *testing.T) {
 	post(t, b, e.Phase(bulletin.PhasePublished))
 	rejected(t, b, e.ResultEntry([]byte(`{"x":1}`)), bulletin.ReasonPhase)
 	rejected(t, b, e.Phase(bulletin.PhasePublished+1), bulletin.ReasonOutOfOrder)
+}
+
+func TestPolicyNoBallots(t *testing.T) {
+	e := newElection(t, scenario.Options{Voters: 2, Manifest: scenario.Danish(), Seed: 9})
+	b := openBoard(t, e, bulletin.NewMemoryStore())
+	setUp(t, e, b)
+	for _, p := range []bulletin.Phase{bulletin.PhaseClosed, bulletin.PhaseMixing, bulletin.PhaseDecrypting} {
+		post(t, b, e.Phase(p))
+	}
+	require.Empty(t, b.MixContests())
+	require.Empty(t, b.DecryptionLists())
+	post(t, b, e.ResultEntry([]byte(`{}`)))
+	post(t, b, e.Phase(bulletin.PhasePublished))
 }
