@@ -348,34 +348,27 @@ func (b *Board) verifier() {
 			}
 			s.typ = t
 		}
-		var m *election.Manifest
-		if snap := b.manifest.Load(); snap != nil {
-			m = snap.m
-		}
-		b.preverify(batch, m, true)
+		b.preverify(batch, b.manifest.Load())
 		b.commitQ <- batch
 	}
 }
 
-// preverify parses the ballots and challenges of batch under m and
-// checks their signatures and proofs, all in one batch verification.
-func (b *Board) preverify(batch []*submission, m *election.Manifest, proofs bool) {
-	var ballots []*election.Ballot
+// preverify decodes the ballots and challenges of batch under the
+// manifest and checks their signatures and proofs, all in one batch
+// verification (decoding in parallel).
+func (b *Board) preverify(batch []*submission, snap *manifestSnap) {
+	var encs, openings [][]byte
 	var owners []*submission
-	var h [32]byte
-	if m != nil {
-		h = m.Hash()
-	}
 	for _, s := range batch {
 		if s.pre != nil || (s.typ != TypeBallot && s.typ != TypeChallenge) {
 			continue
 		}
-		if m == nil {
+		if snap == nil {
 			s.pre = reject(ReasonPhase, "no manifest on the board yet: voting has not opened")
 			continue
 		}
 		body := s.entry[EntryHeaderSize:]
-		size, err := election.BallotSize(m)
+		size, err := election.BallotSize(snap.m)
 		if err != nil {
 			s.pre = reject(ReasonInvalid, "%v", err)
 			continue
@@ -388,47 +381,57 @@ func (b *Board) preverify(batch []*submission, m *election.Manifest, proofs bool
 			}
 			body, opening = body[:size], body[size:]
 		}
-		if len(body) >= 32 && [32]byte(body[:32]) != h {
-			s.pre = reject(ReasonWrongElection, "the ballot is for election %x…, the manifest's hash is %x…", body[:8], h[:8])
+		if len(body) >= 32 && [32]byte(body[:32]) != snap.h {
+			s.pre = reject(ReasonWrongElection, "the ballot is for election %x…, the manifest's hash is %x…", body[:8], snap.h[:8])
 			continue
 		}
-		bal, err := election.ParseBallot(m, body)
-		if err != nil {
-			s.pre = reject(ReasonMalformed, "%v", err)
-			continue
-		}
-		if opening != nil {
-			o, err := election.ParseOpening(m, opening)
-			if err != nil {
-				s.pre = reject(ReasonMalformed, "challenge: %v", err)
-				continue
-			}
-			if !o.Spoils(bal) {
-				s.pre = reject(ReasonInvalid, "challenge: the opening is for another ballot")
-				continue
-			}
-		}
-		s.ballot, s.cred, s.manifestH = bal, bal.Credential, h
-		s.trackingCode = election.TrackingCode(bal)
-		ballots = append(ballots, bal)
+		encs = append(encs, body)
+		openings = append(openings, opening)
 		owners = append(owners, s)
 	}
-	if !proofs || len(ballots) == 0 {
+	if len(encs) == 0 {
 		return
 	}
-	b.Metrics.Verified.Add(int64(len(ballots)))
-	err := election.BatchVerifyBallots(m, ballots)
+	b.Metrics.Verified.Add(int64(len(encs)))
+	bals, err := election.BatchVerifyEncodedBallots(snap.m, encs)
+	errs := make([]error, len(encs))
 	var be *election.BallotBatchError
 	switch {
 	case err == nil:
 	case errors.As(err, &be):
 		for k, i := range be.Failed {
-			owners[i].pre = reject(ReasonInvalid, "%v", be.Errs[k])
+			errs[i] = be.Errs[k]
 		}
 	default:
-		for _, s := range owners {
-			s.pre = reject(ReasonInvalid, "%v", err)
+		for i := range errs {
+			errs[i] = err
 		}
+	}
+	for k, s := range owners {
+		switch {
+		case errs[k] != nil && election.IsDecodingError(errs[k]):
+			s.pre = reject(ReasonMalformed, "%v", errs[k])
+			continue
+		case openings[k] != nil:
+			// The opening's own defects come before the ballot's.
+			o, err := election.ParseOpening(snap.m, openings[k])
+			if err != nil {
+				s.pre = reject(ReasonMalformed, "challenge: %v", err)
+				continue
+			}
+			if o.Ballot != sha256.Sum256(encs[k]) {
+				s.pre = reject(ReasonInvalid, "challenge: the opening is for another ballot")
+				continue
+			}
+		}
+		if errs[k] != nil {
+			s.pre = reject(ReasonInvalid, "%v", errs[k])
+			continue
+		}
+		bal := bals[k]
+		s.ballot, s.cred, s.manifestH = bal, bal.Credential, snap.h
+		// encs[k] is bal's canonical encoding (decoding is strict).
+		s.trackingCode = election.TrackingCodeOf(encs[k])
 	}
 }
 
@@ -446,6 +449,10 @@ func (b *Board) commit(batch []*submission) {
 	st := b.st
 	base := b.log.Size()
 	c := &admitCtx{store: b.store, batchAl: map[string]bool{}}
+	var fail error
+	if keys := st.batchAlphaKeys(batch); len(keys) > 0 {
+		c.existing, fail = b.store.LookupKeys(keys)
+	}
 	var recs []Record
 	var rejs []Rejection
 	type answer struct {
@@ -457,8 +464,10 @@ func (b *Board) commit(batch []*submission) {
 	}
 	answers := make([]answer, len(batch))
 	leafAt := map[tlog.Hash]int64{}
-	var fail error
 	for k, s := range batch {
+		if fail != nil {
+			break
+		}
 		a := &answers[k]
 		a.sub = s
 		if s.pre != nil && s.typ != TypeBallot && s.typ != TypeChallenge {

@@ -3,6 +3,8 @@ package bulletin
 import (
 	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -31,8 +33,9 @@ type Store interface {
 	// or ErrUniqueKey.
 	AppendBatch(first int64, recs []Record, rejs []Rejection) error
 
-	// LookupKey returns the index of the entry that claimed a unique key.
-	LookupKey(key []byte) (index int64, ok bool, err error)
+	// LookupKeys returns, for those of keys that are stored, the index of
+	// the entry that claimed each (map key: string(key)).
+	LookupKeys(keys [][]byte) (map[string]int64, error)
 
 	// ReadBlob returns the blob with the given SHA-256.
 	ReadBlob(hash [32]byte) ([]byte, error)
@@ -45,7 +48,7 @@ type Store interface {
 type Record struct {
 	Entry  []byte      // the leaf: at most MaxEntrySize bytes
 	Hashes []tlog.Hash // tlog.StoredHashes of the entry
-	Keys   [][]byte    // unique keys the entry claims (see spec/board.md §4)
+	Keys   [][]byte    // unique keys the entry claims (see spec/board.md §5)
 	Blob   []byte      // the entry a blob reference names, or nil
 }
 
@@ -54,8 +57,34 @@ type Record struct {
 type Rejection struct {
 	Time   time.Time `json:"time"`
 	Reason Reason    `json:"reason"`
-	Entry  [32]byte  `json:"-"`
+	Entry  [32]byte  `json:"entry"` // hex in JSON (MarshalJSON)
 	Detail string    `json:"detail"`
+}
+
+type rejectionJSON struct {
+	Time   time.Time `json:"time"`
+	Reason Reason    `json:"reason"`
+	Entry  string    `json:"entry"` // SHA-256 of the submission, hex
+	Detail string    `json:"detail"`
+}
+
+// MarshalJSON encodes the rejection with the entry's hash in hex.
+func (r Rejection) MarshalJSON() ([]byte, error) {
+	return json.Marshal(rejectionJSON{Time: r.Time, Reason: r.Reason, Entry: hex.EncodeToString(r.Entry[:]), Detail: r.Detail})
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes.
+func (r *Rejection) UnmarshalJSON(b []byte) error {
+	var j rejectionJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	h, err := hex.DecodeString(j.Entry)
+	if err != nil || len(h) != 32 {
+		return fmt.Errorf("bulletin: rejection: entry hash %q is not 64 hex digits", j.Entry)
+	}
+	*r = Rejection{Time: j.Time, Reason: j.Reason, Entry: [32]byte(h), Detail: j.Detail}
+	return nil
 }
 
 // ErrUniqueKey is matched by the error of a batch that claims a unique key
@@ -129,12 +158,17 @@ func (s *MemoryStore) AppendBatch(first int64, recs []Record, rejs []Rejection) 
 	return nil
 }
 
-// LookupKey implements [Store].
-func (s *MemoryStore) LookupKey(key []byte) (int64, bool, error) {
+// LookupKeys implements [Store].
+func (s *MemoryStore) LookupKeys(keys [][]byte) (map[string]int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i, ok := s.keys[string(key)]
-	return i, ok, nil
+	out := map[string]int64{}
+	for _, k := range keys {
+		if i, ok := s.keys[string(k)]; ok {
+			out[string(k)] = i
+		}
+	}
+	return out, nil
 }
 
 // ReadBlob implements [Store].
@@ -155,7 +189,7 @@ func (s *MemoryStore) ReadRejections() ([]Rejection, error) {
 	return append([]Rejection(nil), s.rejs...), nil
 }
 
-// The SQLite implementation of the board tables (spec/board.md §4).
+// The SQLite implementation of the board tables (spec/board.md §5).
 
 const sqliteBoardSchema = `
 CREATE TABLE IF NOT EXISTS unique_keys (
@@ -278,14 +312,37 @@ func nonNil(b []byte) []byte {
 	return b
 }
 
-// LookupKey implements [Store].
-func (s *SQLiteStore) LookupKey(key []byte) (int64, bool, error) {
-	var x int64
-	err := s.db.QueryRow(`SELECT "index" FROM unique_keys WHERE key = ?`, key).Scan(&x)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
+// LookupKeys implements [Store], with one query per 500 keys.
+func (s *SQLiteStore) LookupKeys(keys [][]byte) (map[string]int64, error) {
+	const chunk = 500
+	out := map[string]int64{}
+	for lo := 0; lo < len(keys); lo += chunk {
+		part := keys[lo:min(lo+chunk, len(keys))]
+		args := make([]any, len(part))
+		for i, k := range part {
+			args[i] = k
+		}
+		rows, err := s.db.Query(`SELECT key, "index" FROM unique_keys WHERE key IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k []byte
+			var x int64
+			if err := rows.Scan(&k, &x); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[string(k)] = x
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
-	return x, err == nil, err
+	return out, nil
 }
 
 // ReadBlob implements [Store].

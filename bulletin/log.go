@@ -97,6 +97,14 @@ func (l *Log) Entry(index int64) ([]byte, error) {
 	return e[0], nil
 }
 
+// Entries returns entries [start, end).
+func (l *Log) Entries(start, end int64) ([][]byte, error) {
+	if start < 0 || end < start || end > l.Size() {
+		return nil, fmt.Errorf("%w: entries [%d, %d) (the log has %d)", ErrNotFound, start, end, l.Size())
+	}
+	return l.store.ReadEntries(start, end)
+}
+
 // InclusionProof proves that entry index is in the tree of size treeSize.
 func (l *Log) InclusionProof(index, treeSize int64) (tlog.RecordProof, error) {
 	if treeSize < 1 || treeSize > l.Size() || index < 0 || index >= treeSize {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
@@ -25,6 +26,9 @@ import (
 type SQLiteStore struct {
 	db  *sql.DB
 	wmu sync.Mutex // serialises writers in this process
+
+	stop, stopped chan struct{} // the WAL checkpointer
+	closeOnce     sync.Once
 
 	// cache holds every stored hash once loaded at open, so that proofs
 	// and appends read hashes without a query.
@@ -61,16 +65,21 @@ func OpenSQLite(path string) (*SQLiteStore, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(ON)")
+	// Commits never checkpoint the WAL themselves (that would stall an
+	// acknowledgement on a full sync of the database file): a background
+	// goroutine checkpoints instead, without blocking writers.
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	q.Set("_txlock", "immediate") // writers take the write lock at BEGIN
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("bulletin: opening %s: %w", path, err)
 	}
-	s := &SQLiteStore{db: db}
+	s := &SQLiteStore{db: db, stop: make(chan struct{}), stopped: make(chan struct{})}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("bulletin: opening %s: %w", path, err)
 	}
+	go s.checkpointer()
 	return s, nil
 }
 
@@ -101,7 +110,33 @@ func (s *SQLiteStore) init() error {
 }
 
 // Close closes the database.
-func (s *SQLiteStore) Close() error { return s.db.Close() }
+func (s *SQLiteStore) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.stopped
+	})
+	return s.db.Close()
+}
+
+// checkpointer moves the WAL into the database file every
+// checkpointInterval with a passive checkpoint, which waits for no reader
+// or writer; what it cannot copy yet waits for the next round.
+func (s *SQLiteStore) checkpointer() {
+	defer close(s.stopped)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			return
+		case <-t.C:
+			s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
+}
+
+const checkpointInterval = 500 * time.Millisecond
 
 // queryer is what reads need: a *sql.DB or a *sql.Tx.
 type queryer interface {

@@ -14,6 +14,7 @@ import (
 	"github.com/urnavote/urna/elgamal"
 	"github.com/urnavote/urna/elgamal/threshold"
 	"github.com/urnavote/urna/mixnet"
+	"github.com/urnavote/urna/zkp"
 )
 
 // state is what the board knows from its log: the phase and everything
@@ -35,6 +36,7 @@ type state struct {
 	dkgResult  *threshold.Result
 	manifest   *election.Manifest
 	manifestH  [32]byte
+	alphas     []alphaAt // where a ballot's α values are
 	eligible   map[[32]byte]bool
 	credList   [][32]byte
 	overrides  [][32]byte
@@ -99,8 +101,8 @@ type pending struct {
 type admitCtx struct {
 	store   Store
 	replay  bool // entries come from the store: skip checks already made
-	batchAl map[string]bool
-	readAll func() ([][]byte, error)
+	batchAl  map[string]bool  // α keys claimed earlier in the batch
+	existing map[string]int64 // α keys of the batch already stored
 }
 
 // admit checks entry (already pre-verified for ballots) against the
@@ -197,6 +199,7 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 			return reject(ReasonInvalid, "manifest: public_key %.16s… is not the ceremony's election key %x…", m.PublicKey, r.PublicKey.Bytes()[:8]), nil
 		}
 		s.manifest, s.manifestH, s.dkgResult = m, m.Hash(), r
+		s.alphas = alphaOffsets(m)
 		return nil, nil
 	case AdminCredentials:
 		if s.phase != PhaseKeyCeremony {
@@ -450,7 +453,7 @@ func (s *state) admitBallot(c *admitCtx, sub *submission, index int64, p *pendin
 	if i, ok := s.voted[cred]; ok && s.manifest.Revoting == election.RevotingForbid {
 		return reject(ReasonRevoteForbidden, "credential %x… already voted in entry %d and the manifest forbids re-voting", cred[:8], i), nil
 	}
-	keys, rej, err := s.alphaKeys(c, sub.ballot)
+	keys, rej, err := s.alphaKeys(c, sub)
 	if rej != nil || err != nil {
 		return rej, err
 	}
@@ -476,7 +479,7 @@ func (s *state) admitChallenge(c *admitCtx, sub *submission, index int64, p *pen
 	if _, ok := s.challenged[code]; ok {
 		return reject(ReasonDuplicate, "ballot %s is already challenged", code), nil
 	}
-	keys, rej, err := s.alphaKeys(c, sub.ballot)
+	keys, rej, err := s.alphaKeys(c, sub)
 	if rej != nil || err != nil {
 		return rej, err
 	}
@@ -487,46 +490,76 @@ func (s *state) admitChallenge(c *admitCtx, sub *submission, index int64, p *pen
 	return nil, nil
 }
 
-// alphaKeys returns the unique keys of every α of b, rejecting one that
-// repeats within the ballot or is already on the board.
-// On replay (b nil) the keys are already stored and none is returned.
-func (s *state) alphaKeys(c *admitCtx, b *election.Ballot) ([][]byte, *RejectError, error) {
-	if b == nil {
+// alphaKeys returns the unique keys of every α of the ballot, taken from
+// its encoding, rejecting one that repeats within the ballot or the batch
+// or is already on the board. On replay (no decoded ballot) the keys are
+// already stored and none is returned.
+func (s *state) alphaKeys(c *admitCtx, sub *submission) ([][]byte, *RejectError, error) {
+	if sub.ballot == nil {
 		return nil, nil, nil
 	}
-	var keys [][]byte
-	add := func(ct *elgamal.Ciphertext, where string) (*RejectError, error) {
-		k := append([]byte("A"), ct.Alpha.Bytes()...)
+	body := sub.entry[EntryHeaderSize:]
+	keys := make([][]byte, 0, len(s.alphas))
+	for _, a := range s.alphas {
+		k := alphaKey(body[a.off : a.off+32])
 		if c.batchAl[string(k)] || slices.ContainsFunc(keys, func(x []byte) bool { return bytes.Equal(x, k) }) {
-			return reject(ReasonDuplicate, "%s: α repeats a ciphertext of this batch (reused randomness or a re-randomised copy)", where), nil
+			return nil, reject(ReasonDuplicate, "%s: α repeats a ciphertext of this batch (reused randomness or a re-randomised copy)", a.where), nil
 		}
-		if !c.replay {
-			if i, ok, err := c.store.LookupKey(k); err != nil {
-				return nil, err
-			} else if ok {
-				return reject(ReasonDuplicate, "%s: α is already on the board in entry %d (reused randomness or a copied ciphertext)", where, i), nil
-			}
+		if i, ok := c.existing[string(k)]; ok {
+			return nil, reject(ReasonDuplicate, "%s: α is already on the board in entry %d (reused randomness or a copied ciphertext)", a.where, i), nil
 		}
 		keys = append(keys, k)
-		return nil, nil
-	}
-	for i, cb := range b.Contests {
-		id := s.manifest.Contests[i].ID
-		for j := range cb.Selections {
-			if rej, err := add(&cb.Selections[j].C, fmt.Sprintf("contest %q, choice %d", id, j)); rej != nil || err != nil {
-				return nil, rej, err
-			}
-		}
-		if cb.Data != nil {
-			if rej, err := add(cb.Data, fmt.Sprintf("contest %q", id)); rej != nil || err != nil {
-				return nil, rej, err
-			}
-		}
 	}
 	for _, k := range keys {
 		c.batchAl[string(k)] = true
 	}
 	return keys, nil, nil
+}
+
+func alphaKey(alpha []byte) []byte { return append([]byte("A"), alpha...) }
+
+// alphaAt locates one ciphertext's α in a ballot encoding.
+type alphaAt struct {
+	off   int
+	where string
+}
+
+// alphaOffsets lists where every α of a ballot for m is in its encoding
+// (spec/ballot.md §2).
+func alphaOffsets(m *election.Manifest) []alphaAt {
+	var out []alphaAt
+	off := 64
+	for i := range m.Contests {
+		c := &m.Contests[i]
+		if c.Tally == election.Mixnet {
+			out = append(out, alphaAt{off, fmt.Sprintf("contest %q", c.ID)})
+			off += elgamal.CiphertextSize + zkp.RandomnessProofSize(1)
+			continue
+		}
+		for j := range c.Choices() {
+			out = append(out, alphaAt{off, fmt.Sprintf("contest %q, choice %d", c.ID, j)})
+			off += elgamal.CiphertextSize + zkp.ZeroOneProofSize
+		}
+		lo, hi := election.ProofRange(c)
+		off += zkp.RangeProofSize(lo, hi)
+	}
+	return out
+}
+
+// batchAlphaKeys returns the α keys of every pre-verified ballot and
+// challenge of a batch, to look up in one query.
+func (s *state) batchAlphaKeys(batch []*submission) [][]byte {
+	var keys [][]byte
+	for _, sub := range batch {
+		if sub.pre != nil || sub.ballot == nil || sub.manifestH != s.manifestH {
+			continue
+		}
+		body := sub.entry[EntryHeaderSize:]
+		for _, a := range s.alphas {
+			keys = append(keys, alphaKey(body[a.off:a.off+32]))
+		}
+	}
+	return keys
 }
 
 // counted returns the cast ballots that count, in board order: per

@@ -465,8 +465,10 @@ func trackingCode(h [32]byte) string {
 	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
 }
 
-// checkShape checks the election, the shape and the signature of b.
-func checkShape(m *Manifest, h *[32]byte, b *Ballot) error {
+// checkShape checks the election, the shape and the signature of b. With
+// enc, b's encoding as received, the signature is checked over enc
+// instead of a fresh encoding of b.
+func checkShape(m *Manifest, h *[32]byte, b *Ballot, enc []byte) error {
 	if b == nil {
 		return fmt.Errorf("%w: missing ballot", ErrBallot)
 	}
@@ -493,7 +495,13 @@ func checkShape(m *Manifest, h *[32]byte, b *Ballot) error {
 			return fmt.Errorf("%w: contest %q: shape: want %d selections and a range proof", ErrBallot, c.ID, n)
 		}
 	}
-	if !ed25519.Verify(b.Credential[:], b.signedMessage(), b.Sig[:]) {
+	msg := b.signedMessage
+	if enc != nil {
+		msg = func() []byte {
+			return append([]byte(BallotSignatureDomain), enc[:len(enc)-ed25519.SignatureSize]...)
+		}
+	}
+	if !ed25519.Verify(b.Credential[:], msg(), b.Sig[:]) {
 		return fmt.Errorf("%w: signature: does not verify under the ballot's credential", ErrBallot)
 	}
 	return nil
@@ -534,6 +542,56 @@ type stmtRef struct{ ballot, contest, choice int }
 // ballot would pass VerifyBallot; otherwise it returns a *BallotBatchError
 // naming each failing ballot.
 func BatchVerifyBallots(m *Manifest, bs []*Ballot) error {
+	return batchVerify(m, bs, nil, nil)
+}
+
+// BatchVerifyEncodedBallots decodes the ballot encodings encs (in
+// parallel) and verifies them like BatchVerifyBallots, checking each
+// signature over the bytes as given: the fast path for a bulletin board
+// or a verifier that holds ballots as bytes. It returns the decoded
+// ballots, nil where decoding failed, and a *BallotBatchError naming every
+// ballot that failed to decode or verify; IsDecodingError tells the two
+// apart.
+func BatchVerifyEncodedBallots(m *Manifest, encs [][]byte) ([]*Ballot, error) {
+	if m == nil {
+		return nil, errors.New("election: verify ballots: missing manifest")
+	}
+	bs := make([]*Ballot, len(encs))
+	perr := make([]error, len(encs))
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), len(encs))
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(encs); i += workers {
+				b, err := ParseBallot(m, encs[i])
+				if err != nil {
+					perr[i] = &decodingError{err}
+					continue
+				}
+				bs[i] = b
+			}
+		}()
+	}
+	wg.Wait()
+	return bs, batchVerify(m, bs, encs, perr)
+}
+
+// decodingError marks a ballot of a batch that did not decode.
+type decodingError struct{ err error }
+
+func (e *decodingError) Error() string { return e.err.Error() }
+func (e *decodingError) Unwrap() error { return e.err }
+
+// IsDecodingError reports whether err, one of a BallotBatchError's Errs,
+// says that the ballot did not decode (rather than failed verification).
+func IsDecodingError(err error) bool {
+	var d *decodingError
+	return errors.As(err, &d)
+}
+
+func batchVerify(m *Manifest, bs []*Ballot, encs [][]byte, perr []error) error {
 	if m == nil {
 		return errors.New("election: verify ballots: missing manifest")
 	}
@@ -543,6 +601,7 @@ func BatchVerifyBallots(m *Manifest, bs []*Ballot) error {
 	}
 	h := m.Hash()
 	errs := make([]error, len(bs))
+	copy(errs, perr)
 
 	// Shapes and signatures, in parallel.
 	var wg sync.WaitGroup
@@ -552,7 +611,14 @@ func BatchVerifyBallots(m *Manifest, bs []*Ballot) error {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(bs); i += workers {
-				errs[i] = checkShape(m, &h, bs[i])
+				if errs[i] != nil {
+					continue
+				}
+				var enc []byte
+				if encs != nil {
+					enc = encs[i]
+				}
+				errs[i] = checkShape(m, &h, bs[i], enc)
 			}
 		}()
 	}

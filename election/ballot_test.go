@@ -294,6 +294,25 @@ func TestBatchVerifyBallots(t *testing.T) {
 	assert.Contains(t, be.Errs[0].Error(), `contest "council": choice 4`)
 	assert.Contains(t, be.Errs[1].Error(), "signature")
 	assert.ErrorIs(t, be.Errs[2], zkp.ErrInvalidProof)
+
+	// The same from encodings, plus one that does not decode: the
+	// signature is checked over the bytes as given.
+	encs := make([][]byte, len(bs))
+	for i, b := range bs {
+		encs[i] = b.Bytes()
+	}
+	encs[7] = encs[7][:len(encs[7])-1]
+	decoded, err := BatchVerifyEncodedBallots(m, encs)
+	require.True(t, errors.As(err, &be))
+	assert.Equal(t, []int{2, 5, 6, 7}, be.Failed)
+	assert.Nil(t, decoded[7])
+	assert.True(t, IsDecodingError(be.Errs[3]))
+	assert.False(t, IsDecodingError(be.Errs[1]))
+	assert.Contains(t, be.Errs[1].Error(), "signature")
+	assert.Equal(t, bs[0].Bytes(), decoded[0].Bytes())
+	decoded, err = BatchVerifyEncodedBallots(m, encs[:2])
+	require.NoError(t, err)
+	require.Len(t, decoded, 2)
 }
 
 func TestParseBallotStrict(t *testing.T) {

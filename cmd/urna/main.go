@@ -75,6 +75,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			tallyCommand(),
 			reportCommand(),
 			mixCommand(),
+			boardCommand(),
 			versionCommand(),
 			demoCommand(),
 		},

@@ -1,0 +1,54 @@
+package bulletin_test
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/urnavote/urna/bulletin"
+)
+
+// FuzzParseAdminEntry checks that an administrator entry that parses
+// encodes back to the same bytes.
+func FuzzParseAdminEntry(f *testing.F) {
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	f.Add(bulletin.NewAdminEntry("o", bulletin.AdminPhase, bulletin.PhaseEntryBody(bulletin.PhaseOpen), key).Bytes())
+	f.Add(bulletin.NewAdminEntry("o", bulletin.AdminResult, nil, key).Bytes())
+	f.Add([]byte("urna\x01\x20"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, err := bulletin.ParseAdminEntry(b)
+		if err != nil {
+			return
+		}
+		require.Equal(t, b, a.Bytes())
+	})
+}
+
+// FuzzParseBlobRef checks that a blob reference that parses encodes back
+// to the same bytes.
+func FuzzParseBlobRef(f *testing.F) {
+	r := bulletin.BlobRef{Size: bulletin.MaxEntrySize + 1}
+	r.Hash[0] = 9
+	f.Add(r.Bytes())
+	f.Add(bytes.Repeat([]byte{0x30}, bulletin.BlobRefSize))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ref, err := bulletin.ParseBlobRef(b)
+		if err != nil {
+			return
+		}
+		require.Equal(t, b, ref.Bytes())
+		require.Greater(t, ref.Size, uint64(bulletin.MaxEntrySize))
+	})
+}
+
+func TestBlobRefForLongEntries(t *testing.T) {
+	short := make([]byte, bulletin.MaxEntrySize)
+	require.Equal(t, short, bulletin.LeafFor(short))
+	long := make([]byte, bulletin.MaxEntrySize+1)
+	ref, err := bulletin.ParseBlobRef(bulletin.LeafFor(long))
+	require.NoError(t, err)
+	require.NoError(t, ref.Check(long))
+	require.Error(t, ref.Check(short))
+}
