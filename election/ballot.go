@@ -632,6 +632,20 @@ func batchVerify(m *Manifest, bs []*Ballot, encs [][]byte, perr []error) error {
 		if errs[bi] != nil {
 			continue
 		}
+		// With the ballot's encoding at hand, the proofs' challenges hash
+		// its bytes (spec/ballot.md §2 layout) instead of re-encoding.
+		var enc []byte
+		if encs != nil {
+			enc = encs[bi]
+		}
+		off := 64
+		slice := func(n int) []byte {
+			defer func() { off += n }()
+			if enc == nil {
+				return nil
+			}
+			return enc[off : off+n]
+		}
 		for i := range m.Contests {
 			c := &m.Contests[i]
 			cb := &b.Contests[i]
@@ -639,17 +653,18 @@ func batchVerify(m *Manifest, bs []*Ballot, encs [][]byte, perr []error) error {
 			if isMixnet(c) {
 				rd = append(rd, zkp.RandomnessStatement{Ctx: ctx, Vector: elgamal.CiphertextVector{*cb.Data}, Proof: cb.DataProof})
 				rdRef = append(rdRef, stmtRef{bi, i, 0})
+				off += elgamal.CiphertextSize + zkp.RandomnessProofSize(1)
 				continue
 			}
 			sum := elgamal.NewCiphertext()
 			for j := range cb.Selections {
 				s := &cb.Selections[j]
-				zo = append(zo, zkp.ZeroOneStatement{Ctx: ctx, C: &s.C, Proof: &s.Proof})
+				zo = append(zo, zkp.ZeroOneStatement{Ctx: ctx, C: &s.C, Proof: &s.Proof, Enc: slice(elgamal.CiphertextSize + zkp.ZeroOneProofSize)})
 				zoRef = append(zoRef, stmtRef{bi, i, j})
 				sum.Add(sum, &s.C)
 			}
 			lo, hi := ProofRange(c)
-			rg = append(rg, zkp.RangeStatement{Ctx: ctx, C: sum, Min: lo, Max: hi, Proof: cb.Range})
+			rg = append(rg, zkp.RangeStatement{Ctx: ctx, C: sum, Min: lo, Max: hi, Proof: cb.Range, Enc: slice(zkp.RangeProofSize(lo, hi))})
 			rgRef = append(rgRef, stmtRef{bi, i, 0})
 		}
 	}

@@ -124,20 +124,41 @@ func RangeProofSize(min, max uint64) int {
 func rangeBitName(i int) string { return "C" + strconv.Itoa(i) }
 
 func rangeChallenge(ctx *Context, h []byte, c *elgamal.Ciphertext, min, max uint64, p *RangeProof) *elgamal.Scalar {
+	return rangeChallengeEnc(ctx, h, c, min, max, p, nil)
+}
+
+// rangeChallengeEnc is rangeChallenge taking the proof's elements from
+// its encoding enc when it is not nil.
+func rangeChallengeEnc(ctx *Context, h []byte, c *elgamal.Ciphertext, min, max uint64, p *RangeProof, enc []byte) *elgamal.Scalar {
 	t := NewTranscript(LabelRange, ctx)
 	t.AppendElementBytes("H", h)
 	t.AppendCiphertext("C", c)
 	t.AppendUint64("min", min)
 	t.AppendUint64("max", max)
+	const bitSize = elgamal.CiphertextSize + ZeroOneProofSize
 	for i := range p.Bits {
-		t.AppendCiphertext(rangeBitName(i), &p.Bits[i].C)
+		if enc != nil {
+			t.AppendElementBytes(rangeBitName(i)+".alpha", enc[i*bitSize:i*bitSize+32])
+			t.AppendElementBytes(rangeBitName(i)+".beta", enc[i*bitSize+32:i*bitSize+64])
+		} else {
+			t.AppendCiphertext(rangeBitName(i), &p.Bits[i].C)
+		}
 	}
 	for i := range p.Bits {
-		orAppendCommitments(t, rangeBitName(i)+".", &p.Bits[i].Proof)
+		if enc != nil {
+			orAppendCommitmentBytes(t, rangeBitName(i)+".", enc[i*bitSize+64:])
+		} else {
+			orAppendCommitments(t, rangeBitName(i)+".", &p.Bits[i].Proof)
+		}
 	}
 	if p.Exact != nil {
-		t.AppendElement("A", &p.Exact.A)
-		t.AppendElement("B", &p.Exact.B)
+		if enc != nil {
+			t.AppendElementBytes("A", enc[0:32])
+			t.AppendElementBytes("B", enc[32:64])
+		} else {
+			t.AppendElement("A", &p.Exact.A)
+			t.AppendElement("B", &p.Exact.B)
+		}
 	}
 	return t.Challenge("c")
 }
@@ -229,6 +250,11 @@ type RangeStatement struct {
 	C        *elgamal.Ciphertext
 	Min, Max uint64
 	Proof    *RangeProof
+	// Enc, if not nil, is the canonical encoding Proof was decoded from
+	// (RangeProofSize(Min, Max) bytes): the challenge then hashes it
+	// instead of encoding the proof's elements again. It must be exactly
+	// that encoding.
+	Enc []byte
 }
 
 func (s *RangeStatement) prepare(ctx *Context, h []byte, q *equations) error {
@@ -262,7 +288,10 @@ func (s *RangeStatement) prepare(ctx *Context, h []byte, q *equations) error {
 			return fmt.Errorf("zkp: range proof: bit %d: %w", i, err)
 		}
 	}
-	c := rangeChallenge(ctx, h, s.C, s.Min, s.Max, p)
+	if s.Enc != nil && len(s.Enc) != RangeProofSize(s.Min, s.Max) {
+		return fmt.Errorf("zkp: range proof: %w: encoding of %d bytes", ErrInvalidProof, len(s.Enc))
+	}
+	c := rangeChallengeEnc(ctx, h, s.C, s.Min, s.Max, p, s.Enc)
 	min := new(elgamal.Scalar).SetUint64(s.Min)
 	g := &q.sharedCo[0]
 	var t elgamal.Scalar

@@ -424,3 +424,28 @@ func BenchmarkRange(b *testing.B) {
 		})
 	}
 }
+
+func TestBatchVerifyRangeEncoded(t *testing.T) {
+	r := newTestRand(62)
+	ctx := testContext()
+	pk := r.keyPair(t).PublicKey()
+	var stmts []RangeStatement
+	for i, rg := range [][2]uint64{{0, 1}, {0, 5}, {3, 3}, {1, 2}} {
+		c, x, err := pk.EncryptInt(rg[0], r)
+		require.NoError(t, err)
+		p, err := ProveRange(ctx, pk, c, rg[0], x, rg[0], rg[1], r)
+		require.NoError(t, err)
+		stmts = append(stmts, RangeStatement{C: c, Min: rg[0], Max: rg[1], Proof: p, Enc: p.Bytes()})
+		_ = i
+	}
+	require.NoError(t, BatchVerifyRange(ctx, pk, stmts))
+	bad := append([]RangeStatement(nil), stmts...)
+	bad[1].Enc = append([]byte(nil), stmts[1].Enc...)
+	bad[1].Enc[3] ^= 1 // inside the first bit's α
+	bad[2].Enc = append([]byte(nil), stmts[2].Enc...)
+	bad[2].Enc[40] ^= 1 // inside the exact proof's B
+	bad[3].Enc = stmts[3].Enc[:10]
+	var be *BatchError
+	require.ErrorAs(t, BatchVerifyRange(ctx, pk, bad), &be)
+	require.Equal(t, []int{1, 2, 3}, be.Failed)
+}

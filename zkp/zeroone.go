@@ -220,11 +220,32 @@ func (p *ZeroOneProof) appendTo(b []byte) []byte {
 }
 
 func zeroOneChallenge(ctx *Context, h []byte, c *elgamal.Ciphertext, p *ZeroOneProof) *elgamal.Scalar {
+	return zeroOneChallengeEnc(ctx, h, c, p, nil)
+}
+
+// zeroOneChallengeEnc is zeroOneChallenge taking the elements' encodings
+// from enc (C ‖ proof) when it is not nil, instead of encoding them again.
+func zeroOneChallengeEnc(ctx *Context, h []byte, c *elgamal.Ciphertext, p *ZeroOneProof, enc []byte) *elgamal.Scalar {
 	t := NewTranscript(LabelZeroOne, ctx)
 	t.AppendElementBytes("H", h)
-	t.AppendCiphertext("C", c)
-	orAppendCommitments(t, "", p)
+	if enc == nil {
+		t.AppendCiphertext("C", c)
+		orAppendCommitments(t, "", p)
+	} else {
+		t.AppendElementBytes("C.alpha", enc[0:32])
+		t.AppendElementBytes("C.beta", enc[32:64])
+		orAppendCommitmentBytes(t, "", enc[64:])
+	}
 	return t.Challenge("c")
+}
+
+// orAppendCommitmentBytes is orAppendCommitments from the proof's
+// encoding (A0 ‖ B0 ‖ A1 ‖ B1 ‖ …).
+func orAppendCommitmentBytes(t *Transcript, prefix string, enc []byte) {
+	t.AppendElementBytes(prefix+"A0", enc[0:32])
+	t.AppendElementBytes(prefix+"B0", enc[32:64])
+	t.AppendElementBytes(prefix+"A1", enc[64:96])
+	t.AppendElementBytes(prefix+"B1", enc[96:128])
 }
 
 // checkWitness reports whether c = (r·G, M + r·H), in constant time up to
@@ -312,6 +333,11 @@ type ZeroOneStatement struct {
 	Ctx   *Context
 	C     *elgamal.Ciphertext
 	Proof *ZeroOneProof
+	// Enc, if not nil, is the canonical encoding C ‖ Proof (64 + 224
+	// bytes) that both were decoded from: the challenge then hashes it
+	// instead of encoding every element again. It must be exactly that
+	// encoding, or the proof is checked against the wrong challenge.
+	Enc []byte
 }
 
 func (s *ZeroOneStatement) prepare(ctx *Context, h []byte, q *equations) error {
@@ -328,7 +354,10 @@ func (s *ZeroOneStatement) prepare(ctx *Context, h []byte, q *equations) error {
 	if err := orCheckCommitments(p); err != nil {
 		return fmt.Errorf("zkp: zero-one proof: %w", err)
 	}
-	c := zeroOneChallenge(ctx, h, s.C, p)
+	if s.Enc != nil && len(s.Enc) != elgamal.CiphertextSize+ZeroOneProofSize {
+		return fmt.Errorf("zkp: zero-one proof: %w: encoding of %d bytes", ErrInvalidProof, len(s.Enc))
+	}
+	c := zeroOneChallengeEnc(ctx, h, s.C, p, s.Enc)
 	ca, cb := orEquations(q, c, p)
 	orTerm(q, &ca, &s.C.Alpha)
 	orTerm(q, &cb, &s.C.Beta)

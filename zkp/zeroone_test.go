@@ -346,3 +346,24 @@ func BenchmarkZeroOne(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/proof")
 	})
 }
+
+// With Enc set, the challenge hashes the given encoding: the same
+// encoding verifies, any other fails, and a wrong length is refused.
+func TestBatchVerifyZeroOneEncoded(t *testing.T) {
+	r := newTestRand(61)
+	ctx := testContext()
+	pk := r.keyPair(t).PublicKey()
+	stmts := zeroOneBatch(t, r, pk, ctx, 6)
+	for i := range stmts {
+		stmts[i].Enc = append(stmts[i].C.Bytes(), stmts[i].Proof.Bytes()...)
+	}
+	require.NoError(t, BatchVerifyZeroOne(ctx, pk, stmts))
+	bad := append([]ZeroOneStatement(nil), stmts...)
+	bad[1].Enc = append([]byte(nil), stmts[1].Enc...)
+	bad[1].Enc[70] ^= 1 // inside A0: not what the proof was made for
+	bad[3].Enc = stmts[3].Enc[:100]
+	bad[4].Enc = stmts[5].Enc // another statement's bytes
+	var be *BatchError
+	require.ErrorAs(t, BatchVerifyZeroOne(ctx, pk, bad), &be)
+	require.Equal(t, []int{1, 3, 4}, be.Failed)
+}
