@@ -99,8 +99,8 @@ type pending struct {
 
 // admitCtx gives admission what it needs beyond the state.
 type admitCtx struct {
-	store   Store
-	replay  bool // entries come from the store: skip checks already made
+	store    Store
+	replay   bool             // entries come from the store: skip checks already made
 	batchAl  map[string]bool  // α keys claimed earlier in the batch
 	existing map[string]int64 // α keys of the batch already stored
 }
