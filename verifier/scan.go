@@ -1,0 +1,608 @@
+package verifier
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/urnavote/urna/bulletin"
+	"github.com/urnavote/urna/election"
+	"github.com/urnavote/urna/elgamal/threshold"
+)
+
+func sha256Of(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// ballotChunk is the number of ballots verified in one batch.
+const ballotChunk = 2048
+
+type ballotRef struct {
+	index int64
+	cred  [32]byte
+}
+
+type alphaRec struct {
+	prefix uint64
+	entry  uint32
+	pos    uint32
+}
+
+type code [10]byte
+
+// scanState is what the scan of the log (V3–V7) collects.
+type scanState struct {
+	mu    sync.Mutex
+	fails map[string]*Failure // first failure per step, by entry
+
+	phase  bulletin.Phase
+	admin  ed25519.PublicKey
+	adminN int // administrator entries with a valid signature
+
+	ceremonyIdx []int64
+	ceremonyRaw [][]byte
+	manifestRaw []byte
+	credIdx     []int64
+	credBodies  [][]byte
+	ovrIdx      []int64
+	ovrBodies   [][]byte
+	stages      []int64
+	shares      []int64
+	resultIdx   int64
+	resultBody  []byte
+
+	// V6 state, built as the lists arrive (ballots need eligibility).
+	eligible   map[[32]byte]bool
+	eligibleN  int
+	overridden map[[32]byte]bool
+
+	// V7
+	tracking   map[code]int64
+	challenged map[code]int64
+	voted      map[[32]byte]int64
+	ballots    []ballotRef
+	challenges int
+	alphas     []alphaRec
+	verifyTime time.Duration
+}
+
+func (s *scanState) fail(step string, f *Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := s.fails[step]; old == nil || (f.Entry >= 0 && (old.Entry < 0 || f.Entry < old.Entry)) {
+		s.fails[step] = f
+	}
+}
+
+type ballotItem struct {
+	index     int64
+	raw       []byte // the ballot encoding
+	opening   []byte // for a challenge
+	challenge bool
+}
+
+// scan reads the log once, checking V3 as it goes and collecting what
+// V4–V7 need; ballots are verified in chunks on another goroutine.
+func (v *run) scan() error {
+	s := &scanState{fails: map[string]*Failure{}, resultIdx: -1, eligible: map[[32]byte]bool{}, overridden: map[[32]byte]bool{},
+		tracking: map[code]int64{}, challenged: map[code]int64{}, voted: map[[32]byte]int64{}}
+	v.sc = s
+	lr, err := openLog(v.dir)
+	if err != nil {
+		return err
+	}
+	defer lr.Close()
+
+	chunks := make(chan []ballotItem, 2)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for c := range chunks {
+			t := time.Now()
+			v.verifyChunk(c)
+			s.verifyTime += time.Since(t)
+		}
+	}()
+	var chunk []ballotItem
+	flush := func() {
+		if len(chunk) > 0 {
+			chunks <- chunk
+			chunk = nil
+		}
+	}
+	defer func() {
+		flush()
+		close(chunks)
+		wg.Wait()
+	}()
+	ballotSize := 0
+	v3 := func(i int64, field, format string, args ...any) { s.fail("V3", fail(i, field, format, args...)) }
+	for i := int64(0); i < v.n; i++ {
+		if i%4096 == 0 {
+			if err := v.ctx.Err(); err != nil {
+				return err
+			}
+			v.progress("V3–V7 entries and ballots", int(i), int(v.n))
+		}
+		leaf, _, err := lr.next()
+		if err != nil {
+			return err
+		}
+		e, err := v.resolve(leaf)
+		if err != nil {
+			return err // V1 checked every blob
+		}
+		t, err := bulletin.EntryType(e)
+		if err != nil {
+			v3(i, "header", "%v", err)
+			continue
+		}
+		if i == 0 && t != bulletin.TypeAdmin {
+			v3(0, "type", "entry 0 is not the genesis entry (type 0x%02x)", t)
+		}
+		if s.phase == bulletin.PhasePublished {
+			v3(i, "phase", "entry of type 0x%02x after the election was published: phase published admits nothing", t)
+			continue
+		}
+		switch t {
+		case bulletin.TypeAdmin:
+			v.scanAdmin(i, e)
+			if v.manifest != nil && ballotSize == 0 {
+				ballotSize, _ = election.BallotSize(v.manifest)
+			}
+		case byte(threshold.TypeCommitment), byte(threshold.TypeShares), byte(threshold.TypeComplaint), byte(threshold.TypeResponse):
+			if s.phase != bulletin.PhaseKeyCeremony || s.manifestRaw != nil {
+				v3(i, "phase", "trustee ceremony entry in phase %s%s; the ceremony takes place in phase key-ceremony, before the manifest", s.phase, ifs(s.manifestRaw != nil, " after the manifest", ""))
+				continue
+			}
+			s.ceremonyIdx = append(s.ceremonyIdx, i)
+			s.ceremonyRaw = append(s.ceremonyRaw, e)
+		case byte(threshold.TypeDecryptionShares):
+			if s.phase != bulletin.PhaseDecrypting {
+				v3(i, "phase", "decryption shares in phase %s: decryption shares are admitted only while decrypting, after close and mixing", s.phase)
+				continue
+			}
+			s.shares = append(s.shares, i)
+		case bulletin.TypeStage:
+			if s.phase != bulletin.PhaseMixing {
+				v3(i, "phase", "mix stage in phase %s: mix stages are admitted only while mixing", s.phase)
+				continue
+			}
+			s.stages = append(s.stages, i)
+		case bulletin.TypeBallot, bulletin.TypeChallenge:
+			what := "ballot"
+			if t == bulletin.TypeChallenge {
+				what = "challenge"
+			}
+			if s.phase != bulletin.PhaseOpen {
+				v3(i, "phase", "%s in phase %s: ballots and challenges are admitted only while the election is open", what, s.phase)
+				continue
+			}
+			if v.manifest == nil {
+				continue // V5 fails
+			}
+			body := e[bulletin.EntryHeaderSize:]
+			it := ballotItem{index: i, raw: body, challenge: t == bulletin.TypeChallenge}
+			if it.challenge {
+				if len(body) < ballotSize {
+					s.fail("V7", fail(i, "challenge", "%d bytes after the header, shorter than a ballot (%d bytes)", len(body), ballotSize))
+					continue
+				}
+				it.raw, it.opening = body[:ballotSize], body[ballotSize:]
+			}
+			v.scanBallot(&it)
+			chunk = append(chunk, it)
+			if len(chunk) >= ballotChunk {
+				flush()
+			}
+		default:
+			v3(i, "type", "unknown entry type 0x%02x", t)
+		}
+	}
+	v.progress("V3–V7 entries and ballots", int(v.n), int(v.n))
+	if _, _, err := lr.next(); err != io.EOF {
+		return errors.New("log grew while reading")
+	}
+	if s.phase != bulletin.PhasePublished {
+		v3(-1, "phase", "the log ends in phase %s: the election is not finished (the record must end in phase published)", s.phase)
+	}
+	return nil
+}
+
+func ifs(c bool, a, b string) string {
+	if c {
+		return a
+	}
+	return b
+}
+
+func (v *run) scanAdmin(i int64, e []byte) {
+	s := v.sc
+	v3 := func(field, format string, args ...any) { s.fail("V3", fail(i, field, format, args...)) }
+	a, err := bulletin.ParseAdminEntry(e)
+	if err != nil {
+		v3("administrator entry", "%v", err)
+		return
+	}
+	if a.Board != bulletin.BoardID(v.cp.Origin) {
+		v3("board ID", "%s entry for board %x…, not this board %q", a.Kind, a.Board[:8], v.cp.Origin)
+		return
+	}
+	if a.Kind == bulletin.AdminGenesis {
+		if i != 0 {
+			v3("kind", "a second genesis entry; genesis must be entry 0")
+			return
+		}
+		g, err := bulletin.ParseGenesis(a.Body)
+		if err != nil {
+			v3("genesis", "%v", err)
+			return
+		}
+		if !a.Verify(g.Admin) {
+			v3("signature", "the genesis entry is not signed by the administrator key it names")
+			return
+		}
+		setup, err := threshold.ParseSetup(g.Setup)
+		if err != nil {
+			v3("genesis: ceremony setup", "%v", err)
+			return
+		}
+		s.admin = g.Admin
+		s.adminN++
+		v.setup, v.ceremony = setup, setup.Hash()
+		return
+	}
+	if s.admin == nil {
+		v3("kind", "%s entry before a valid genesis entry", a.Kind)
+		return
+	}
+	if !a.Verify(s.admin) {
+		v3("signature", "%s entry: the signature does not verify under the administrator key", a.Kind)
+		return
+	}
+	s.adminN++
+	switch a.Kind {
+	case bulletin.AdminPhase:
+		if len(a.Body) != 1 {
+			v3("phase", "phase entry body of %d bytes, want 1", len(a.Body))
+			return
+		}
+		next := bulletin.Phase(a.Body[0])
+		if next != s.phase+1 || next > bulletin.PhasePublished {
+			v3("phase", "moves from %s to %s; phases advance one at a time (next: %s)", s.phase, next, s.phase+1)
+			return
+		}
+		switch next {
+		case bulletin.PhaseOpen:
+			if s.manifestRaw == nil || s.eligibleN == 0 {
+				v3("phase", "opens the election before the manifest and credentials are on the board")
+				return
+			}
+		case bulletin.PhasePublished:
+			if s.resultIdx < 0 {
+				v3("phase", "publishes before the result is on the board")
+				return
+			}
+		}
+		s.phase = next
+	case bulletin.AdminManifest:
+		if s.phase != bulletin.PhaseKeyCeremony || s.manifestRaw != nil {
+			v3("phase", "manifest in phase %s%s: one manifest, in phase key-ceremony", s.phase, ifs(s.manifestRaw != nil, " (a second manifest)", ""))
+			return
+		}
+		s.manifestRaw, v.manifestIdx = a.Body, i
+		v.checkManifest()
+	case bulletin.AdminCredentials:
+		if s.phase != bulletin.PhaseKeyCeremony {
+			v3("phase", "credentials entry in phase %s: credentials are published in phase key-ceremony", s.phase)
+			return
+		}
+		s.credIdx, s.credBodies = append(s.credIdx, i), append(s.credBodies, a.Body)
+		list, err := election.ParsePublicList(a.Body)
+		if err != nil {
+			s.fail("V6", fail(i, "credentials", "%v", err))
+			return
+		}
+		for k, p := range list {
+			if s.eligible[p] {
+				s.fail("V6", fail(i, fmt.Sprintf("credential %d", k+1), "%x… is already on the list", p[:8]))
+				return
+			}
+			s.eligible[p] = true
+		}
+		s.eligibleN += len(list)
+	case bulletin.AdminOverrides:
+		if s.phase != bulletin.PhaseClosed {
+			v3("phase", "overrides entry in phase %s: overrides are admitted only while closed", s.phase)
+			return
+		}
+		s.ovrIdx, s.ovrBodies = append(s.ovrIdx, i), append(s.ovrBodies, a.Body)
+		list, err := election.ParsePublicList(a.Body)
+		if err != nil {
+			s.fail("V6", fail(i, "overrides", "%v", err))
+			return
+		}
+		for k, p := range list {
+			if !s.eligible[p] {
+				s.fail("V6", fail(i, fmt.Sprintf("override %d", k+1), "credential %x… is not on the list of eligible voters", p[:8]))
+				return
+			}
+			if s.overridden[p] {
+				s.fail("V6", fail(i, fmt.Sprintf("override %d", k+1), "credential %x… is already overridden", p[:8]))
+				return
+			}
+			s.overridden[p] = true
+		}
+	case bulletin.AdminResult:
+		if s.phase != bulletin.PhaseDecrypting || s.resultIdx >= 0 {
+			v3("phase", "result in phase %s%s: one result, while decrypting", s.phase, ifs(s.resultIdx >= 0, " (a second result)", ""))
+			return
+		}
+		s.resultIdx, s.resultBody = i, a.Body
+	}
+}
+
+// checkManifest runs the ceremony (V4) and checks the manifest (V5) when
+// the manifest entry is reached, so that ballots can be checked against it.
+func (v *run) checkManifest() {
+	s := v.sc
+	i := v.manifestIdx
+	if v.setup == nil {
+		return
+	}
+	var entries []*threshold.Entry
+	for k, raw := range s.ceremonyRaw {
+		en, err := threshold.ParseEntry(v.setup, raw)
+		if err != nil {
+			s.fail("V4", fail(s.ceremonyIdx[k], "trustee entry", "%v", err))
+			return
+		}
+		entries = append(entries, en)
+	}
+	r, err := threshold.VerifyCeremony(v.setup, entries)
+	if err != nil {
+		var ce *threshold.CeremonyError
+		entry := int64(-1)
+		if errors.As(err, &ce) && ce.Entry >= 0 && ce.Entry < len(s.ceremonyIdx) {
+			entry = s.ceremonyIdx[ce.Entry]
+		}
+		s.fail("V4", fail(entry, "ceremony", "%v", err))
+		return
+	}
+	v.dkg = r
+	m, err := election.ParseManifest(s.manifestRaw)
+	if err != nil {
+		s.fail("V5", fail(i, "manifest", "%v", err))
+		return
+	}
+	if !bytes.Equal(m.JSON(), s.manifestRaw) {
+		s.fail("V5", fail(i, "manifest", "not in canonical form: the body differs from Manifest.JSON of the parsed manifest"))
+		return
+	}
+	if want := fmt.Sprintf("%x", r.PublicKey.Bytes()); m.PublicKey != want {
+		s.fail("V5", fail(i, "public_key", "%.16s… is not the ceremony's election key %.16s…", m.PublicKey, want))
+		return
+	}
+	if _, err := election.BallotSize(m); err != nil {
+		s.fail("V5", fail(i, "manifest", "%v", err))
+		return
+	}
+	v.manifest = m
+}
+
+// scanBallot makes the sequential checks of a ballot or challenge: board
+// order matters for them.
+func (v *run) scanBallot(it *ballotItem) {
+	s := v.sc
+	i := it.index
+	v7 := func(field, format string, args ...any) { s.fail("V7", fail(i, field, format, args...)) }
+	d := sha256.Sum256(it.raw)
+	c := code(d[:10])
+	tc := election.TrackingCodeOf(it.raw)
+	var cred [32]byte
+	if len(it.raw) >= 64 {
+		cred = [32]byte(it.raw[32:64])
+	}
+	if !s.eligible[cred] {
+		v7("credential", "%x… is not on the list of eligible voters", cred[:8])
+	}
+	if it.challenge {
+		s.challenges++
+		if j, ok := s.tracking[c]; ok {
+			v7("tracking code", "challenge of ballot %s, which was cast in entry %d: a cast ballot cannot be challenged", tc, j)
+		}
+		if j, ok := s.challenged[c]; ok {
+			v7("tracking code", "ballot %s is already challenged in entry %d", tc, j)
+		}
+		s.challenged[c] = i
+		return
+	}
+	if j, ok := s.challenged[c]; ok {
+		v7("tracking code", "ballot %s was opened by the challenge in entry %d and can never be cast", tc, j)
+	}
+	if j, ok := s.tracking[c]; ok {
+		v7("tracking code", "tracking code %s is already on the board in entry %d", tc, j)
+	}
+	s.tracking[c] = i
+	if j, ok := s.voted[cred]; ok && v.manifest.Revoting == election.RevotingForbid {
+		v7("credential", "%x… already voted in entry %d and the manifest forbids re-voting", cred[:8], j)
+	}
+	s.voted[cred] = i
+	s.ballots = append(s.ballots, ballotRef{index: i, cred: cred})
+}
+
+// verifyChunk parses and batch-verifies a chunk of ballots and challenges,
+// checks challenges' openings, and collects every α.
+func (v *run) verifyChunk(items []ballotItem) {
+	s := v.sc
+	m := v.manifest
+	bs := make([]*election.Ballot, len(items))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(items)))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := w; k < len(items); k += workers {
+				it := &items[k]
+				b, err := election.ParseBallot(m, it.raw)
+				if err != nil {
+					s.fail("V7", fail(it.index, "ballot encoding", "%s", trimErr(err)))
+					continue
+				}
+				if it.challenge {
+					o, err := election.ParseOpening(m, it.opening)
+					if err != nil {
+						s.fail("V7", fail(it.index, "opening", "%s", trimErr(err)))
+					} else if !o.Spoils(b) {
+						s.fail("V7", fail(it.index, "opening", "the opening is for another ballot (its hash is not the ballot's)"))
+					}
+				}
+				bs[k] = b
+			}
+		}()
+	}
+	wg.Wait()
+	var ok []*election.Ballot
+	var okIdx []int
+	for k, b := range bs {
+		if b != nil {
+			ok, okIdx = append(ok, b), append(okIdx, k)
+		}
+	}
+	if len(ok) > 0 {
+		if err := election.BatchVerifyBallots(m, ok); err != nil {
+			var be *election.BallotBatchError
+			if errors.As(err, &be) {
+				for k, j := range be.Failed {
+					field, problem := splitBallotErr(be.Errs[k])
+					s.fail("V7", fail(items[okIdx[j]].index, field, "%s", problem))
+				}
+			} else {
+				s.fail("V7", fail(items[0].index, "ballots", "%v", err))
+			}
+		}
+	}
+	var as []alphaRec
+	for k, b := range bs {
+		if b == nil {
+			continue
+		}
+		pos := uint32(0)
+		add := func(alpha []byte) {
+			as = append(as, alphaRec{prefix: binary.BigEndian.Uint64(alpha), entry: uint32(items[k].index), pos: pos})
+			pos++
+		}
+		for ci := range b.Contests {
+			cb := &b.Contests[ci]
+			for j := range cb.Selections {
+				add(cb.Selections[j].C.Alpha.Bytes())
+			}
+			if cb.Data != nil {
+				add(cb.Data.Alpha.Bytes())
+			}
+		}
+	}
+	s.mu.Lock()
+	s.alphas = append(s.alphas, as...)
+	s.mu.Unlock()
+}
+
+// alphaField names the ciphertext at position pos of a ballot.
+func alphaField(m *election.Manifest, pos uint32) string {
+	k := uint32(0)
+	for i := range m.Contests {
+		c := &m.Contests[i]
+		if string(c.Tally) == "mixnet" {
+			if k == pos {
+				return fmt.Sprintf("contest %q ciphertext α", c.ID)
+			}
+			k++
+			continue
+		}
+		n := uint32(len(c.Choices()))
+		if pos < k+n {
+			return fmt.Sprintf("contest %q choice %d α", c.ID, pos-k)
+		}
+		k += n
+	}
+	return fmt.Sprintf("ciphertext %d α", pos)
+}
+
+// alphaOf re-reads the full α at pos of the ballot or challenge entry i.
+func (v *run) alphaOf(f *os.File, i int64, pos uint32) ([]byte, error) {
+	e, err := v.entry(f, i)
+	if err != nil {
+		return nil, err
+	}
+	raw := e[bulletin.EntryHeaderSize:]
+	size, _ := election.BallotSize(v.manifest)
+	if len(raw) > size {
+		raw = raw[:size]
+	}
+	b, err := election.ParseBallot(v.manifest, raw)
+	if err != nil {
+		return nil, err
+	}
+	k := uint32(0)
+	for ci := range b.Contests {
+		cb := &b.Contests[ci]
+		for j := range cb.Selections {
+			if k == pos {
+				return cb.Selections[j].C.Alpha.Bytes(), nil
+			}
+			k++
+		}
+		if cb.Data != nil {
+			if k == pos {
+				return cb.Data.Alpha.Bytes(), nil
+			}
+			k++
+		}
+	}
+	return nil, fmt.Errorf("no ciphertext %d", pos)
+}
+
+func trimErr(err error) string {
+	s := err.Error()
+	for _, p := range []string{"election: parse ballot: ", "election: parse opening: ", election.ErrBallot.Error() + ": "} {
+		s = strings.TrimPrefix(s, p)
+	}
+	return s
+}
+
+// splitBallotErr turns a ballot verification error such as `invalid
+// ballot: contest "council": choice 2: zero-one proof: verification
+// equation failed` into a field (`contest "council" choice 2 zero-one
+// proof`) and a problem.
+func splitBallotErr(err error) (string, string) {
+	s := trimErr(err)
+	parts := strings.Split(s, ": ")
+	if len(parts) < 2 {
+		return "ballot", s
+	}
+	// The field is the leading parts that name a place: contest, choice,
+	// and the proof or check.
+	n := 0
+	for n < len(parts)-1 {
+		p := parts[n]
+		if strings.HasPrefix(p, "contest ") || strings.HasPrefix(p, "choice ") || strings.HasSuffix(p, "proof") ||
+			p == "signature" || p == "shape" {
+			n++
+			continue
+		}
+		break
+	}
+	if n == 0 {
+		return "ballot", s
+	}
+	return strings.Join(parts[:n], " "), strings.Join(parts[n:], ": ")
+}

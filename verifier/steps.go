@@ -1,0 +1,638 @@
+package verifier
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/urnavote/urna/bulletin"
+	"github.com/urnavote/urna/election"
+	"github.com/urnavote/urna/elgamal"
+	"github.com/urnavote/urna/elgamal/threshold"
+	"github.com/urnavote/urna/mixnet"
+)
+
+func (v *run) v3() (string, *Failure, error) {
+	t := time.Now()
+	if err := v.scan(); err != nil {
+		return "", nil, err
+	}
+	s := v.sc
+	v.extra["V7"] = s.verifyTime
+	v.extra["V3"] = -min(s.verifyTime, time.Since(t))
+	if f := s.fails["V3"]; f != nil {
+		return "", f, nil
+	}
+	return fmt.Sprintf("%d entries: genesis signed by the administrator key it names; %d administrator entries signed; phases setup → published in order; every entry in a phase that admits it",
+		v.n, s.adminN), nil, nil
+}
+
+func (v *run) v4() (string, *Failure, error) {
+	s := v.sc
+	if f := s.fails["V4"]; f != nil {
+		return "", f, nil
+	}
+	if v.dkg == nil {
+		return "", fail(-1, "ceremony", "the ceremony was not evaluated: there is no manifest entry"), nil
+	}
+	q := make([]string, len(v.dkg.Qualified))
+	for i, j := range v.dkg.Qualified {
+		q[i] = fmt.Sprint(j)
+	}
+	sum := fmt.Sprintf("%d ceremony entries of %d trustees (threshold %d): qualified dealers %s; election key %x…",
+		len(s.ceremonyRaw), v.setup.N(), v.setup.Threshold, strings.Join(q, ", "), v.dkg.PublicKey.Bytes()[:8])
+	if len(v.dkg.Disqualified) > 0 {
+		var d []string
+		for _, j := range slices.Sorted(mapsKeys(v.dkg.Disqualified)) {
+			d = append(d, fmt.Sprintf("trustee %d (%s)", j, v.dkg.Disqualified[j]))
+		}
+		sum += "; disqualified: " + strings.Join(d, "; ")
+	}
+	return sum, nil, nil
+}
+
+func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func (v *run) v5() (string, *Failure, error) {
+	if f := v.sc.fails["V5"]; f != nil {
+		return "", f, nil
+	}
+	if v.manifest == nil {
+		return "", fail(-1, "manifest", "the log has no manifest entry"), nil
+	}
+	m := v.manifest
+	h := m.Hash()
+	v.rep.ElectionID, v.rep.Title, v.rep.ElectionHash = m.ID, m.Title, hex.EncodeToString(h[:])
+	return fmt.Sprintf("manifest %q (%s), %d contests, re-voting %s: valid, canonical, public key is the ceremony's; election hash %x",
+		m.ID, m.Title, len(m.Contests), m.Revoting, h[:]), nil, nil
+}
+
+func (v *run) v6() (string, *Failure, error) {
+	s := v.sc
+	if f := s.fails["V6"]; f != nil {
+		return "", f, nil
+	}
+	return fmt.Sprintf("%d credentials in %d entries, all distinct; %d overridden credentials in %d entries, each on the list and named once",
+		s.eligibleN, len(s.credIdx), len(s.overridden), len(s.ovrIdx)), nil, nil
+}
+
+func (v *run) v7() (string, *Failure, error) {
+	s := v.sc
+	t := time.Now()
+	// α uniqueness: sort 8-byte prefixes, confirm equal prefixes in full.
+	slices.SortFunc(s.alphas, func(a, b alphaRec) int {
+		switch {
+		case a.prefix != b.prefix:
+			if a.prefix < b.prefix {
+				return -1
+			}
+			return 1
+		case a.entry != b.entry:
+			return int(a.entry) - int(b.entry)
+		}
+		return int(a.pos) - int(b.pos)
+	})
+	var f *os.File
+	for k := 1; k < len(s.alphas); k++ {
+		a, b := s.alphas[k-1], s.alphas[k]
+		if a.prefix != b.prefix {
+			continue
+		}
+		if f == nil {
+			var err error
+			if f, err = os.Open(v.path(bulletin.RecordLog)); err != nil {
+				return "", nil, err
+			}
+			defer f.Close()
+		}
+		x, err := v.alphaOf(f, int64(a.entry), a.pos)
+		if err != nil {
+			return "", nil, err
+		}
+		y, err := v.alphaOf(f, int64(b.entry), b.pos)
+		if err != nil {
+			return "", nil, err
+		}
+		if bytes.Equal(x, y) {
+			where := fmt.Sprintf("%s of entry %d", alphaField(v.manifest, a.pos), a.entry)
+			if a.entry == b.entry {
+				where = alphaField(v.manifest, a.pos) + " of the same ballot"
+			}
+			s.fail("V7", fail(int64(b.entry), alphaField(v.manifest, b.pos), "repeats the %s (reused randomness or a copied ciphertext)", where))
+		}
+	}
+	v.extra["V7"] += time.Since(t)
+	if f := s.fails["V7"]; f != nil {
+		return "", f, nil
+	}
+	return fmt.Sprintf("%d ballots, %d challenges: signatures and proofs valid, credentials eligible, tracking codes distinct, %d ciphertexts with distinct α; every challenge opens its ballot, and no challenged ballot is cast",
+		len(s.ballots), s.challenges, len(s.alphas)), nil, nil
+}
+
+func (v *run) v8() (string, *Failure, error) {
+	s := v.sc
+	last := make(map[[32]byte]int64, len(s.voted))
+	for _, b := range s.ballots {
+		last[b.cred] = b.index
+	}
+	c := election.CleanseCounts{Received: len(s.ballots), Rejected: map[string]int{}}
+	for _, r := range election.RejectReasons {
+		c.Rejected[r] = 0
+	}
+	for _, b := range s.ballots {
+		switch {
+		case s.overridden[b.cred]:
+			c.Cancelled++
+		case last[b.cred] == b.index:
+			c.Accepted++
+			v.counted = append(v.counted, b.index)
+		default:
+			c.Superseded++
+		}
+	}
+	v.counts = c
+	if c.Accepted+c.Superseded+c.Cancelled != c.Received {
+		return "", fail(-1, "counts", "received %d ≠ accepted %d + superseded %d + cancelled %d", c.Received, c.Accepted, c.Superseded, c.Cancelled), nil
+	}
+	return fmt.Sprintf("%d ballots received: %d accepted (counted), %d superseded by re-votes, %d cancelled by overrides, 0 rejected (as election.Cleanse decides for a verified board)",
+		c.Received, c.Accepted, c.Superseded, c.Cancelled), nil, nil
+}
+
+// chain is a mix chain being verified.
+type chain struct {
+	contest string
+	index   int // manifest index
+	tail    []elgamal.CiphertextVector
+	tailH   [32]byte
+	used    map[uint32]int
+	stages  int
+}
+
+// v9 reads the counted ballots (a second pass over the log), sums the
+// homomorphic choices and collects the mix inputs.
+func (v *run) v9() (string, *Failure, error) {
+	m := v.manifest
+	layout := election.AggregateLayout(m)
+	var mixIdx []int
+	for i := range m.Contests {
+		if m.Contests[i].Tally == election.Mixnet {
+			mixIdx = append(mixIdx, i)
+		}
+	}
+	sums := make([]elgamal.Ciphertext, len(layout))
+	for k := range sums {
+		sums[k].Set(elgamal.NewCiphertext())
+	}
+	inputs := make([][]elgamal.CiphertextVector, len(mixIdx))
+	lr, err := openLog(v.dir)
+	if err != nil {
+		return "", nil, err
+	}
+	defer lr.Close()
+	size, _ := election.BallotSize(m)
+	next := 0
+	var raws [][]byte
+	var rawIdx []int64
+	var mu sync.Mutex
+	process := func() *Failure {
+		if len(raws) == 0 {
+			return nil
+		}
+		bs := make([]*election.Ballot, len(raws))
+		errs := make([]error, len(raws))
+		workers := max(1, min(runtime.GOMAXPROCS(0), len(raws)))
+		partial := make([][]elgamal.Ciphertext, workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ps := make([]elgamal.Ciphertext, len(layout))
+				for k := range ps {
+					ps[k].Set(elgamal.NewCiphertext())
+				}
+				for k := w; k < len(raws); k += workers {
+					b, err := election.ParseBallot(m, raws[k])
+					if err != nil {
+						errs[k] = err
+						continue
+					}
+					bs[k] = b
+					pos := 0
+					for ci, cb := range b.Contests {
+						if m.Contests[ci].Tally == election.Mixnet {
+							continue
+						}
+						for j := range cb.Selections {
+							ps[pos].Add(&ps[pos], &cb.Selections[j].C)
+							pos++
+						}
+					}
+				}
+				partial[w] = ps
+			}()
+		}
+		wg.Wait()
+		for k, err := range errs {
+			if err != nil {
+				return fail(rawIdx[k], "ballot", "%v", err)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, ps := range partial {
+			for k := range ps {
+				sums[k].Add(&sums[k], &ps[k])
+			}
+		}
+		for _, b := range bs {
+			for k, ci := range mixIdx {
+				inputs[k] = append(inputs[k], elgamal.CiphertextVector{*new(elgamal.Ciphertext).Set(b.Contests[ci].Data)})
+			}
+		}
+		raws, rawIdx = nil, nil
+		return nil
+	}
+	for i := int64(0); i < v.n && next < len(v.counted); i++ {
+		leaf, _, err := lr.next()
+		if err != nil {
+			return "", nil, err
+		}
+		if i != v.counted[next] {
+			continue
+		}
+		next++
+		e, err := v.resolve(leaf)
+		if err != nil {
+			return "", nil, err
+		}
+		raws, rawIdx = append(raws, e[bulletin.EntryHeaderSize:][:size]), append(rawIdx, i)
+		if len(raws) >= ballotChunk {
+			if err := v.ctx.Err(); err != nil {
+				return "", nil, err
+			}
+			v.progress("V9 counted ballots", next, len(v.counted))
+			if f := process(); f != nil {
+				return "", f, nil
+			}
+		}
+	}
+	if f := process(); f != nil {
+		return "", f, nil
+	}
+	v.progress("V9 counted ballots", next, len(v.counted))
+	for k, ci := range mixIdx {
+		if len(inputs[k]) == 0 {
+			continue
+		}
+		v.mixTails = append(v.mixTails, &chain{contest: m.Contests[ci].ID, index: ci, tail: inputs[k],
+			tailH: mixnet.ListHash(v.ceremony[:], inputs[k]), used: map[uint32]int{}})
+	}
+	if len(layout) == 0 || len(v.counted) == 0 {
+		return fmt.Sprintf("no aggregate: %s", ifs(len(layout) == 0, "no homomorphic contest", "no counted ballot (every count is 0)")), nil, nil
+	}
+	v.aggregate = sums
+	h := threshold.ListHash(sums)
+	posted := map[[32]byte]int64{}
+	f, err := os.Open(v.path(bulletin.RecordLog))
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	for _, i := range v.sc.shares {
+		e, err := v.entry(f, i)
+		if err != nil {
+			return "", nil, err
+		}
+		en, err := threshold.ParseEntry(v.setup, e)
+		if err != nil || len(en.Body) < 32 {
+			continue // V11 names it
+		}
+		if _, ok := posted[[32]byte(en.Body[:32])]; !ok {
+			posted[[32]byte(en.Body[:32])] = i
+		}
+	}
+	if _, ok := posted[h]; !ok {
+		first := int64(-1)
+		if len(v.sc.shares) > 0 {
+			first = v.sc.shares[0]
+		}
+		return "", fail(first, "list hash", "the trustees decrypted no list with the hash %x… of the aggregate recomputed from the %d counted ballots: the ballots counted on the board are not the ones in the record (a ballot was added, dropped or changed)", h[:8], len(v.counted)), nil
+	}
+	return fmt.Sprintf("%d sums over %d counted ballots; list hash %x… is the list the trustees decrypted", len(sums), len(v.counted), h[:8]), nil, nil
+}
+
+func (v *run) v10() (string, *Failure, error) {
+	f, err := os.Open(v.path(bulletin.RecordLog))
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	mixers := make([]mixnet.Mixer, 0, v.setup.N())
+	for _, t := range v.setup.Trustees {
+		mixers = append(mixers, mixnet.Mixer{Name: t.Name, SigningKey: t.SigningKey})
+	}
+	for k, i := range v.sc.stages {
+		if err := v.ctx.Err(); err != nil {
+			return "", nil, err
+		}
+		v.progress("V10 mix stages", k, len(v.sc.stages))
+		e, err := v.entry(f, i)
+		if err != nil {
+			return "", nil, err
+		}
+		st, err := mixnet.ParseStage(e)
+		if err != nil {
+			return "", fail(i, "stage", "%v", err), nil
+		}
+		ci := slices.IndexFunc(v.mixTails, func(c *chain) bool { return c.tailH == st.Input })
+		if ci < 0 {
+			return "", fail(i, "input hash", "the stage of mixer %d shuffled the list %x…, which is no contest's list: the input recomputed from the counted ballots (or the previous stage) differs", st.Mixer, st.Input[:8]), nil
+		}
+		ch := v.mixTails[ci]
+		out, err := mixnet.VerifyStage(v.ceremony[:], mixers, v.dkg.PublicKey, ch.tail, ch.stages+1, ch.used, st)
+		if err != nil {
+			field := fmt.Sprintf("contest %q stage %d", ch.contest, ch.stages+1)
+			var ce *mixnet.ChainError
+			if errors.As(err, &ce) {
+				field += " " + ce.Check
+				return "", fail(i, field, "%v", ce.Err), nil
+			}
+			return "", fail(i, field, "%v", err), nil
+		}
+		ch.stages++
+		ch.used[st.Mixer] = ch.stages
+		ch.tail, ch.tailH = st.Output, out
+	}
+	v.progress("V10 mix stages", len(v.sc.stages), len(v.sc.stages))
+	var parts []string
+	for _, ch := range v.mixTails {
+		if ch.stages < v.setup.Threshold {
+			return "", fail(-1, fmt.Sprintf("contest %q", ch.contest), "%d mix stages, the threshold requires at least %d", ch.stages, v.setup.Threshold), nil
+		}
+		parts = append(parts, fmt.Sprintf("contest %q: %d ballots through %d stages", ch.contest, len(ch.tail), ch.stages))
+	}
+	if len(parts) == 0 {
+		if len(v.sc.stages) > 0 {
+			return "", fail(v.sc.stages[0], "stage", "a mix stage, but no mixnet contest has counted ballots"), nil
+		}
+		return "no mixnet contest with counted ballots", nil, nil
+	}
+	return strings.Join(parts, "; ") + ": every shuffle proof, signature and link verifies, each stage by a distinct trustee", nil, nil
+}
+
+type decList struct {
+	name string
+	cts  []elgamal.Ciphertext
+	hash [32]byte
+}
+
+func (v *run) v11() (string, *Failure, error) {
+	var lists []decList
+	if v.aggregate != nil {
+		lists = append(lists, decList{name: "aggregate", cts: v.aggregate})
+	}
+	for _, ch := range v.mixTails {
+		cts := make([]elgamal.Ciphertext, len(ch.tail))
+		for i, x := range ch.tail {
+			cts[i].Set(&x[0])
+		}
+		lists = append(lists, decList{name: "mix/" + ch.contest, cts: cts})
+	}
+	for k := range lists {
+		lists[k].hash = threshold.ListHash(lists[k].cts)
+	}
+	f, err := os.Open(v.path(bulletin.RecordLog))
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	byList := map[[32]byte][]int64{}
+	for _, i := range v.sc.shares {
+		e, err := v.entry(f, i)
+		if err != nil {
+			return "", nil, err
+		}
+		en, err := threshold.ParseEntry(v.setup, e)
+		if err != nil {
+			return "", fail(i, "decryption shares", "%v", err), nil
+		}
+		if en.Type != threshold.TypeDecryptionShares || len(en.Body) < 32 {
+			return "", fail(i, "decryption shares", "not a decryption-shares entry with a list hash"), nil
+		}
+		h := [32]byte(en.Body[:32])
+		if !slices.ContainsFunc(lists, func(l decList) bool { return l.hash == h }) {
+			return "", fail(i, "list hash", "decryption shares of trustee %d for list %x…, which is not a list to decrypt", en.Sender, h[:8]), nil
+		}
+		byList[h] = append(byList[h], i)
+	}
+	v.mixed = map[string][]*elgamal.Element{}
+	var parts []string
+	for _, l := range lists {
+		v.progress("V11 decryption", 0, len(lists))
+		var entries []*threshold.Entry
+		for _, i := range byList[l.hash] {
+			e, err := v.entry(f, i)
+			if err != nil {
+				return "", nil, err
+			}
+			en, _ := threshold.ParseEntry(v.setup, e)
+			entries = append(entries, en)
+		}
+		first := int64(-1)
+		if len(byList[l.hash]) > 0 {
+			first = byList[l.hash][0]
+		}
+		pts, excl, err := threshold.CombineWithReport(v.setup, v.dkg, l.cts, entries)
+		if err != nil {
+			return "", fail(first, fmt.Sprintf("list %q", l.name), "%v", err), nil
+		}
+		part := fmt.Sprintf("%s: %d ciphertexts decrypted by trustees %s", l.name, len(l.cts), joinIdx(trusteesOf(entries)))
+		var bad []string
+		for _, x := range excl {
+			if x.Ciphertext >= 0 {
+				bad = append(bad, fmt.Sprintf("trustee %d share %d excluded (%s)", x.Trustee, x.Ciphertext, x.Reason))
+			} else {
+				bad = append(bad, fmt.Sprintf("trustee %d excluded (%s)", x.Trustee, x.Reason))
+			}
+		}
+		if len(bad) > 0 {
+			part += " [" + strings.Join(bad, "; ") + "]"
+		}
+		parts = append(parts, part)
+		if l.name == "aggregate" {
+			v.plain = pts
+		} else {
+			v.mixed[strings.TrimPrefix(l.name, "mix/")] = pts
+		}
+	}
+	if len(lists) == 0 {
+		return "nothing to decrypt: no counted ballot", nil, nil
+	}
+	return strings.Join(parts, "; ") + "; every share's proof verified", nil, nil
+}
+
+func trusteesOf(es []*threshold.Entry) []uint32 {
+	var out []uint32
+	for _, e := range es {
+		out = append(out, e.Sender)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return slices.Compact(out)
+}
+
+func joinIdx(xs []uint32) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (v *run) v12() (string, *Failure, error) {
+	m := v.manifest
+	layout := election.AggregateLayout(m)
+	dec := v.plain
+	if dec == nil {
+		dec = make([]*elgamal.Element, len(layout))
+		for k := range dec {
+			dec[k] = elgamal.NewElement() // the sum of no ballot decrypts to 0
+		}
+	}
+	// Count uses only the number of accepted ballots; NewReport the
+	// manifest, the roll and the counts.
+	cl := &election.Cleansed{Manifest: m, Eligible: v.sc.eligibleN, Ballots: make([]*election.Ballot, len(v.counted)), Counts: v.counts}
+	res, err := election.Count(m, cl, dec, v.mixed)
+	if err != nil {
+		return "", fail(-1, "count", "%v", err), nil
+	}
+	rep := election.NewReport(cl, res)
+	refused := ""
+	if b, err := os.ReadFile(v.path(bulletin.RecordRejections)); err == nil {
+		var rf bulletin.RejectionsFile
+		if err := json.Unmarshal(b, &rf); err == nil {
+			rep.Refused = make([]election.RejectCount, 0, len(bulletin.Reasons))
+			total := 0
+			for _, r := range bulletin.Reasons {
+				rep.Refused = append(rep.Refused, election.RejectCount{Reason: string(r), Count: int(rf.Counts[r])})
+				total += int(rf.Counts[r])
+			}
+			refused = fmt.Sprintf("; %d submissions refused by the board (reported by the board; not covered by its checkpoints)", total)
+		} else {
+			refused = fmt.Sprintf("; %s unreadable (%v): refusals not reported", bulletin.RecordRejections, err)
+		}
+	}
+	v.rep.Result = rep
+	var cs []string
+	for _, c := range res.Contests {
+		cs = append(cs, fmt.Sprintf("%s (%d ballots)", c.ID, c.Ballots))
+	}
+	return fmt.Sprintf("counted %d contests: %s%s", len(cs), strings.Join(cs, ", "), refused), nil, nil
+}
+
+func (v *run) v13() (string, *Failure, error) {
+	s := v.sc
+	if s.resultIdx < 0 {
+		return "", fail(-1, "result", "the log has no result entry"), nil
+	}
+	var posted any
+	if err := json.Unmarshal(s.resultBody, &posted); err != nil {
+		return "", fail(s.resultIdx, "result", "not JSON: %v", err), nil
+	}
+	mine := *v.rep.Result
+	mine.Refused = nil
+	b, err := json.Marshal(&mine)
+	if err != nil {
+		return "", nil, err
+	}
+	var want any
+	if err := json.Unmarshal(b, &want); err != nil {
+		return "", nil, err
+	}
+	if obj, ok := posted.(map[string]any); ok {
+		delete(obj, "refused_by_board")
+	}
+	if path, p, w, ok := jsonDiff("", posted, want); !ok {
+		return "", fail(s.resultIdx, path, "the published result says %s, the recomputed result %s", p, w), nil
+	}
+	return "the published result equals the recomputed result in every count", nil, nil
+}
+
+// jsonDiff returns the first path where a and b differ.
+func jsonDiff(path string, a, b any) (string, string, string, bool) {
+	show := func(x any) string {
+		if x == nil {
+			return "nothing"
+		}
+		j, _ := json.Marshal(x)
+		if len(j) > 80 {
+			j = append(j[:77], "..."...)
+		}
+		return string(j)
+	}
+	root := func() string {
+		if path == "" {
+			return "result"
+		}
+		return path
+	}
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok {
+			return root(), show(a), show(b), false
+		}
+		keys := map[string]bool{}
+		for k := range x {
+			keys[k] = true
+		}
+		for k := range y {
+			keys[k] = true
+		}
+		for _, k := range slices.Sorted(mapsKeys(keys)) {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			if p, s1, s2, ok := jsonDiff(p, x[k], y[k]); !ok {
+				return p, s1, s2, false
+			}
+		}
+		return "", "", "", true
+	case []any:
+		y, ok := b.([]any)
+		if !ok {
+			return root(), show(a), show(b), false
+		}
+		for k := range min(len(x), len(y)) {
+			if p, s1, s2, ok := jsonDiff(fmt.Sprintf("%s[%d]", path, k), x[k], y[k]); !ok {
+				return p, s1, s2, false
+			}
+		}
+		if len(x) != len(y) {
+			return root(), fmt.Sprintf("%d elements", len(x)), fmt.Sprintf("%d elements", len(y)), false
+		}
+		return "", "", "", true
+	}
+	if a != b {
+		return root(), show(a), show(b), false
+	}
+	return "", "", "", true
+}

@@ -1,0 +1,343 @@
+package verifier
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/urnavote/urna/bulletin"
+	"github.com/urnavote/urna/election"
+	"github.com/urnavote/urna/elgamal"
+	"github.com/urnavote/urna/elgamal/threshold"
+	"github.com/urnavote/urna/mixnet"
+)
+
+// TamperKeys are the keys Tamper re-signs what it changes with, so that
+// the tampering is caught by the check it targets and not by a signature.
+type TamperKeys struct {
+	Board    note.Signer          // the board's checkpoint key
+	Admin    ed25519.PrivateKey   // the administrator key
+	Trustees []ed25519.PrivateKey // the trustees' signing keys, in setup order
+}
+
+// TamperKinds lists the tamperings Tamper knows, for negative test
+// vectors.
+var TamperKinds = []string{
+	"changed-ballot", "dropped-ballot", "swapped-mix-output", "bad-decryption-share",
+	"wrong-tally", "forked-checkpoint", "wrong-key-checkpoint",
+}
+
+// Tamper rewrites the election record in dir (a copy: it is changed in
+// place) with one kind of tampering, re-signing what it changes, and
+// returns the verification step expected to fail (spec/verify.md):
+//
+//	changed-ballot        a byte of a ballot's first proof flipped          V7
+//	dropped-ballot        a counted ballot removed from the log             V9 (V10 without homomorphic contests)
+//	swapped-mix-output    two outputs of the first mix stage swapped,
+//	                      re-signed by its mixer                            V10
+//	bad-decryption-share  a decryption share replaced, re-signed by its
+//	                      trustee                                           V11
+//	wrong-tally           a vote added in the result, re-signed by the
+//	                      administrator                                     V13
+//	forked-checkpoint     a second checkpoint of the same size with another
+//	                      root, signed by the board, in DIR/checkpoints/    V2
+//	wrong-key-checkpoint  the checkpoint re-signed by another key of the
+//	                      board's name                                      V1
+//
+// It is for tests and test vectors: it is not part of verification.
+func Tamper(dir string, kind string, keys TamperKeys) (string, error) {
+	rec, err := bulletin.ReadRecord(dir)
+	if err != nil {
+		return "", err
+	}
+	origin, err := checkpointOrigin(rec.Checkpoint)
+	if err != nil {
+		return "", err
+	}
+	t := &tamperer{dir: dir, rec: rec, origin: origin, keys: keys}
+	for i := range rec.Size() {
+		t.entries = append(t.entries, rec.Entry(i))
+	}
+	var step string
+	switch kind {
+	case "changed-ballot":
+		step, err = t.changedBallot()
+	case "dropped-ballot":
+		step, err = t.droppedBallot()
+	case "swapped-mix-output":
+		step, err = t.swappedMix()
+	case "bad-decryption-share":
+		step, err = t.badShare()
+	case "wrong-tally":
+		step, err = t.wrongTally()
+	case "forked-checkpoint":
+		return t.forked()
+	case "wrong-key-checkpoint":
+		return t.wrongKey()
+	default:
+		return "", fmt.Errorf("verifier: tamper: unknown kind %q", kind)
+	}
+	if err != nil {
+		return "", err
+	}
+	return step, t.write()
+}
+
+type tamperer struct {
+	dir     string
+	rec     *bulletin.ElectionRecord
+	origin  string
+	keys    TamperKeys
+	entries [][]byte
+}
+
+func checkpointOrigin(signed []byte) (string, error) {
+	for i, c := range signed {
+		if c == '\n' {
+			return string(signed[:i]), nil
+		}
+	}
+	return "", errors.New("verifier: tamper: malformed checkpoint")
+}
+
+func (t *tamperer) find(typ byte) int {
+	for i, e := range t.entries {
+		if ty, _ := bulletin.EntryType(e); ty == typ {
+			return i
+		}
+	}
+	return -1
+}
+
+func (t *tamperer) admin(kind bulletin.AdminKind) (int, *bulletin.AdminEntry) {
+	for i, e := range t.entries {
+		if a, err := bulletin.ParseAdminEntry(e); err == nil && a.Kind == kind {
+			return i, a
+		}
+	}
+	return -1, nil
+}
+
+func (t *tamperer) setup() (*threshold.Setup, error) {
+	_, a := t.admin(bulletin.AdminGenesis)
+	if a == nil {
+		return nil, errors.New("verifier: tamper: no genesis entry")
+	}
+	g, err := bulletin.ParseGenesis(a.Body)
+	if err != nil {
+		return nil, err
+	}
+	return threshold.ParseSetup(g.Setup)
+}
+
+func (t *tamperer) manifest() (*election.Manifest, error) {
+	_, a := t.admin(bulletin.AdminManifest)
+	if a == nil {
+		return nil, errors.New("verifier: tamper: no manifest entry")
+	}
+	return election.ParseManifest(a.Body)
+}
+
+func (t *tamperer) changedBallot() (string, error) {
+	i := t.find(bulletin.TypeBallot)
+	if i < 0 {
+		return "", errors.New("verifier: tamper: no ballot")
+	}
+	e := append([]byte(nil), t.entries[i]...)
+	// header, election hash, credential, first ciphertext, then a byte
+	// inside the first proof.
+	e[bulletin.EntryHeaderSize+64+elgamal.CiphertextSize+40] ^= 0x01
+	t.entries[i] = e
+	return "V7", nil
+}
+
+func (t *tamperer) droppedBallot() (string, error) {
+	m, err := t.manifest()
+	if err != nil {
+		return "", err
+	}
+	overridden := map[[32]byte]bool{}
+	for _, e := range t.entries {
+		if a, err := bulletin.ParseAdminEntry(e); err == nil && a.Kind == bulletin.AdminOverrides {
+			list, _ := election.ParsePublicList(a.Body)
+			for _, p := range list {
+				overridden[p] = true
+			}
+		}
+	}
+	// The last ballot of a credential that is not overridden counts.
+	for i := len(t.entries) - 1; i >= 0; i-- {
+		e := t.entries[i]
+		if ty, _ := bulletin.EntryType(e); ty != bulletin.TypeBallot {
+			continue
+		}
+		if overridden[[32]byte(e[bulletin.EntryHeaderSize+32:])] {
+			continue
+		}
+		t.entries = append(t.entries[:i], t.entries[i+1:]...)
+		if len(election.AggregateLayout(m)) > 0 {
+			return "V9", nil
+		}
+		return "V10", nil
+	}
+	return "", errors.New("verifier: tamper: no counted ballot")
+}
+
+func (t *tamperer) swappedMix() (string, error) {
+	i := t.find(bulletin.TypeStage)
+	if i < 0 {
+		return "", errors.New("verifier: tamper: no mix stage")
+	}
+	st, err := mixnet.ParseStage(t.entries[i])
+	if err != nil {
+		return "", err
+	}
+	if len(st.Output) < 2 {
+		return "", errors.New("verifier: tamper: the first mix stage has fewer than 2 outputs")
+	}
+	if int(st.Mixer) > len(t.keys.Trustees) {
+		return "", fmt.Errorf("verifier: tamper: no key for mixer %d", st.Mixer)
+	}
+	st.Output[0], st.Output[1] = st.Output[1], st.Output[0]
+	t.entries[i] = st.SignAndEncode(t.keys.Trustees[st.Mixer-1])
+	return "V10", nil
+}
+
+func (t *tamperer) badShare() (string, error) {
+	s, err := t.setup()
+	if err != nil {
+		return "", err
+	}
+	i := t.find(byte(threshold.TypeDecryptionShares))
+	if i < 0 {
+		return "", errors.New("verifier: tamper: no decryption shares")
+	}
+	en, err := threshold.ParseEntry(s, t.entries[i])
+	if err != nil {
+		return "", err
+	}
+	body, err := threshold.ParseDecryptionSharesBody(en.Body)
+	if err != nil {
+		return "", err
+	}
+	if int(en.Sender) > len(t.keys.Trustees) {
+		return "", fmt.Errorf("verifier: tamper: no key for trustee %d", en.Sender)
+	}
+	body.Shares[0].Add(&body.Shares[0], elgamal.NewGeneratorElement())
+	en.Body = body.Bytes()
+	en.Sign(t.keys.Trustees[en.Sender-1])
+	t.entries[i] = en.Bytes()
+	return "V11", nil
+}
+
+func (t *tamperer) wrongTally() (string, error) {
+	i, a := t.admin(bulletin.AdminResult)
+	if a == nil {
+		return "", errors.New("verifier: tamper: no result entry")
+	}
+	var rep election.Report
+	if err := json.Unmarshal(a.Body, &rep); err != nil {
+		return "", err
+	}
+	changed := false
+	for c := range rep.Contests {
+		cr := &rep.Contests[c]
+		if len(cr.Options) > 0 {
+			cr.Options[0].Votes++
+			changed = true
+			break
+		}
+		if len(cr.Lists) > 0 {
+			cr.Lists[0].ListVotes++
+			cr.Lists[0].Total++
+			changed = true
+			break
+		}
+	}
+	if !changed {
+		rep.Accepted++
+	}
+	body, err := json.MarshalIndent(&rep, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	t.entries[i] = bulletin.NewAdminEntry(t.origin, bulletin.AdminResult, append(body, '\n'), t.keys.Admin).Bytes()
+	return "V13", nil
+}
+
+func (t *tamperer) forked() (string, error) {
+	h := tlog.Hash(sha256.Sum256([]byte("urna/v1/verifier/tamper/fork")))
+	text, err := bulletin.FormatCheckpoint(t.origin, tlog.Tree{N: t.rec.Size(), Hash: h})
+	if err != nil {
+		return "", err
+	}
+	signed, err := note.Sign(&note.Note{Text: string(text)}, t.keys.Board)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Join(t.dir, CheckpointsDir), 0o755); err != nil {
+		return "", err
+	}
+	return "V2", os.WriteFile(filepath.Join(t.dir, CheckpointsDir, "forked"), signed, 0o644)
+}
+
+func (t *tamperer) wrongKey() (string, error) {
+	seed := sha256.Sum256([]byte("urna/v1/verifier/tamper/wrong-key"))
+	signer, err := bulletin.NewBoardSigner(t.keys.Board.Name(), ed25519.NewKeyFromSeed(seed[:]))
+	if err != nil {
+		return "", err
+	}
+	return "V1", t.writeCheckpoint(signer)
+}
+
+// write rewrites log.entries (and blobs) from t.entries and re-signs the
+// checkpoint with the board key.
+func (t *tamperer) write() error {
+	var buf []byte
+	for _, e := range t.entries {
+		leaf := bulletin.LeafFor(e)
+		if len(leaf) != len(e) {
+			h := sha256.Sum256(e)
+			if err := os.WriteFile(filepath.Join(t.dir, bulletin.RecordBlobs, hex.EncodeToString(h[:])), e, 0o644); err != nil {
+				return err
+			}
+		}
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(leaf)))
+		buf = append(buf, leaf...)
+	}
+	if err := os.WriteFile(filepath.Join(t.dir, bulletin.RecordLog), buf, 0o644); err != nil {
+		return err
+	}
+	return t.writeCheckpoint(t.keys.Board)
+}
+
+func (t *tamperer) writeCheckpoint(signer note.Signer) error {
+	var tb bulletin.TreeBuilder
+	for _, e := range t.entries {
+		if err := tb.Add(bulletin.LeafFor(e)); err != nil {
+			return err
+		}
+	}
+	root, err := tb.Root()
+	if err != nil {
+		return err
+	}
+	text, err := bulletin.FormatCheckpoint(t.origin, tlog.Tree{N: tb.Size(), Hash: root})
+	if err != nil {
+		return err
+	}
+	signed, err := note.Sign(&note.Note{Text: string(text)}, signer)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(t.dir, bulletin.RecordCheckpoint), signed, 0o644)
+}

@@ -1,0 +1,339 @@
+package verifier_test
+
+import (
+	"context"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/urnavote/urna/bulletin"
+	"github.com/urnavote/urna/election"
+	"github.com/urnavote/urna/elgamal"
+	"github.com/urnavote/urna/elgamal/threshold"
+	"github.com/urnavote/urna/internal/scenario"
+	"github.com/urnavote/urna/verifier"
+)
+
+// boardSource adapts a *bulletin.Board to bulletin.RecordSource.
+type boardSource struct{ b *bulletin.Board }
+
+func (s boardSource) Checkpoint(context.Context) ([]byte, error) { return s.b.Checkpoint().Signed, nil }
+func (s boardSource) Leaf(_ context.Context, i int64) ([]byte, error) {
+	return s.b.Log().Entry(i)
+}
+func (s boardSource) Blob(_ context.Context, h [32]byte) ([]byte, error) { return s.b.Blob(h) }
+func (s boardSource) Status(context.Context) (*bulletin.Status, error)   { return s.b.Status(), nil }
+func (s boardSource) Rejections(context.Context) ([]bulletin.Rejection, error) {
+	return s.b.Rejections()
+}
+
+func post(t testing.TB, b *bulletin.Board, entry []byte) *bulletin.Receipt {
+	t.Helper()
+	r, err := b.Submit(context.Background(), entry)
+	require.NoError(t, err)
+	return r
+}
+
+// fixture is a complete election record, built once.
+type fixture struct {
+	e        *scenario.Election
+	dir      string
+	receipt  []byte // a voter's receipt checkpoint
+	expected *election.Report
+	yes, no  int // referendum votes of the counted ballots
+}
+
+func buildFixture(t testing.TB, voters int) *fixture {
+	t.Helper()
+	e, err := scenario.New(scenario.Options{Voters: voters, Manifest: scenario.Danish(), Seed: 7})
+	require.NoError(t, err)
+	b, err := bulletin.Open(bulletin.Config{Origin: e.Origin, Signer: e.Signer, Store: bulletin.NewMemoryStore()})
+	require.NoError(t, err)
+	defer b.Close()
+	post(t, b, e.Genesis())
+	post(t, b, e.Phase(bulletin.PhaseKeyCeremony))
+	for _, c := range e.CeremonyEntries {
+		post(t, b, c)
+	}
+	post(t, b, e.ManifestEntry())
+	post(t, b, e.CredentialsEntry())
+	post(t, b, e.Phase(bulletin.PhaseOpen))
+	r := rand.New(rand.NewPCG(3, 4))
+	last := map[int]election.Choices{}
+	var rc *bulletin.Receipt
+	for v := range voters {
+		ch := e.RandomChoices(r)
+		entry, _, _, err := e.Ballot(v, ch)
+		require.NoError(t, err)
+		rc = post(t, b, entry)
+		last[v] = ch
+	}
+	// Re-votes by voters 0 and 1, a challenge by voter 2.
+	for v := range 2 {
+		ch := e.RandomChoices(r)
+		entry, _, _, err := e.Ballot(v, ch)
+		require.NoError(t, err)
+		post(t, b, entry)
+		last[v] = ch
+	}
+	_, bal, op, err := e.Ballot(2, e.RandomChoices(r))
+	require.NoError(t, err)
+	post(t, b, bulletin.ChallengeEntry(bal.Bytes(), op.Bytes()))
+	// A refused submission.
+	_, err = b.Submit(context.Background(), []byte("garbage"))
+	require.Error(t, err)
+	post(t, b, e.Phase(bulletin.PhaseClosed))
+	post(t, b, e.OverridesEntry(3))
+	delete(last, 3)
+	post(t, b, e.Phase(bulletin.PhaseMixing))
+	for _, contest := range b.MixContests() {
+		for pos := 1; pos <= 2; pos++ {
+			in, p, err := b.MixInput(contest)
+			require.NoError(t, err)
+			st, err := e.MixStage(pos, p, in)
+			require.NoError(t, err)
+			post(t, b, st)
+		}
+	}
+	post(t, b, e.Phase(bulletin.PhaseDecrypting))
+	var shares []*threshold.Entry
+	for _, l := range b.DecryptionLists() {
+		for j := 1; j <= 2; j++ {
+			sh, err := e.DecryptionShares(j, l.Ciphertexts)
+			require.NoError(t, err)
+			post(t, b, sh)
+			en, err := threshold.ParseEntry(e.Setup, sh)
+			require.NoError(t, err)
+			shares = append(shares, en)
+		}
+	}
+	rep := expectedReport(t, e, b, shares)
+	body, err := rep.JSON()
+	require.NoError(t, err)
+	post(t, b, e.ResultEntry(body))
+	post(t, b, e.Phase(bulletin.PhasePublished))
+
+	dir := filepath.Join(t.TempDir(), "record")
+	_, err = bulletin.ExportRecord(context.Background(), boardSource{b}, dir, e.Verifier, e.Origin)
+	require.NoError(t, err)
+	f := &fixture{e: e, dir: dir, receipt: []byte(rc.Checkpoint), expected: rep}
+	for _, ch := range last {
+		switch sel := ch["referendum"]; {
+		case len(sel) == 1 && sel[0] == 0:
+			f.yes++
+		case len(sel) == 1 && sel[0] == 1:
+			f.no++
+		}
+	}
+	return f
+}
+
+// expectedReport computes the protocol the way 'urna tally' does, from
+// the board's entries.
+func expectedReport(t testing.TB, e *scenario.Election, b *bulletin.Board, shares []*threshold.Entry) *election.Report {
+	m := e.Manifest
+	var cast []*election.Ballot
+	var overrides [][32]byte
+	for i := range b.Log().Size() {
+		leaf, err := b.Log().Entry(i)
+		require.NoError(t, err)
+		switch ty, _ := bulletin.EntryType(leaf); ty {
+		case bulletin.TypeBallot:
+			bal, err := election.ParseBallot(m, leaf[bulletin.EntryHeaderSize:])
+			require.NoError(t, err)
+			cast = append(cast, bal)
+		case bulletin.TypeAdmin:
+			a, err := bulletin.ParseAdminEntry(leaf)
+			require.NoError(t, err)
+			if a.Kind == bulletin.AdminOverrides {
+				l, err := election.ParsePublicList(a.Body)
+				require.NoError(t, err)
+				overrides = append(overrides, l...)
+			}
+		}
+	}
+	cl := election.Cleanse(m, e.Registrar.PublicList(), cast, overrides)
+	agg, err := cl.Aggregate()
+	require.NoError(t, err)
+	plain, err := threshold.Combine(e.Setup, e.Result, agg, shares)
+	require.NoError(t, err)
+	mixed := map[string][]*elgamal.Element{}
+	for _, l := range b.DecryptionLists() {
+		if name, ok := strings.CutPrefix(l.Name, "mix/"); ok {
+			pts, err := threshold.Combine(e.Setup, e.Result, l.Ciphertexts, shares)
+			require.NoError(t, err)
+			mixed[name] = pts
+		}
+	}
+	res, err := election.Count(m, cl, plain, mixed)
+	require.NoError(t, err)
+	return election.NewReport(cl, res)
+}
+
+func getFixture(t *testing.T) *fixture {
+	t.Helper()
+	return buildFixture(t, 12)
+}
+
+// copyDir copies the record to a fresh directory.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "record")
+	require.NoError(t, filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	}))
+	return dst
+}
+
+func keys(e *scenario.Election) verifier.TamperKeys {
+	k := verifier.TamperKeys{Board: e.Signer, Admin: e.Admin}
+	for _, id := range e.Identities {
+		k.Trustees = append(k.Trustees, id.SigningKey)
+	}
+	return k
+}
+
+func TestVerifyRecord(t *testing.T) {
+	f := getFixture(t)
+	var steps []string
+	start := time.Now()
+	rep, err := verifier.VerifyDir(context.Background(), f.dir, verifier.Options{
+		BoardKey:    f.e.Verifier,
+		Checkpoints: [][]byte{f.receipt},
+		Progress:    func(step string, done, total int) { steps = append(steps, step) },
+	})
+	require.NoError(t, err)
+	t.Logf("verified in %v", time.Since(start))
+	require.True(t, rep.OK, "%s", rep.Text())
+	require.Len(t, rep.Steps, 13)
+	for _, s := range rep.Steps {
+		require.Equal(t, verifier.Pass, s.Status, s.ID)
+		require.NotEmpty(t, s.Summary, s.ID)
+		require.NotEmpty(t, s.Explanation, s.ID)
+	}
+	require.Nil(t, rep.FirstFailure())
+	require.NotEmpty(t, steps)
+	require.Equal(t, f.e.Manifest.ID, rep.ElectionID)
+	require.Equal(t, f.e.Origin, rep.Origin)
+
+	res := rep.Result
+	require.NotNil(t, res)
+	require.Equal(t, 14, res.Received)
+	require.Equal(t, 11, res.Accepted) // 12 voters, one overridden
+	require.Equal(t, 2, res.Superseded)
+	require.Equal(t, 1, res.Cancelled)
+	require.Equal(t, f.expected.Contests, res.Contests)
+	ref := res.Contests[0]
+	require.Equal(t, f.yes, ref.Options[0].Votes)
+	require.Equal(t, f.no, ref.Options[1].Votes)
+	require.NotNil(t, res.Refused)
+	total := 0
+	for _, r := range res.Refused {
+		total += r.Count
+	}
+	require.Equal(t, 1, total)
+
+	text := rep.Text()
+	require.Contains(t, text, "V7   Ballots")
+	require.Contains(t, text, "The record verifies")
+	require.Contains(t, text, "refused by the board")
+	j, err := rep.JSON()
+	require.NoError(t, err)
+	require.Contains(t, string(j), `"ok": true`)
+	h, err := rep.HTML()
+	require.NoError(t, err)
+	require.Contains(t, string(h), "<svg")
+	require.Contains(t, string(h), "✓")
+	require.NotContains(t, string(h), "http://example")
+	require.NotContains(t, string(h), "<script")
+
+	// Without a key, board.vkey is used, with a warning.
+	rep, err = verifier.VerifyDir(context.Background(), f.dir, verifier.Options{})
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(f.dir, bulletin.RecordVKey)); err == nil {
+		require.True(t, rep.OK)
+		require.Contains(t, rep.Steps[0].Summary, "WARNING")
+	} else {
+		require.False(t, rep.OK)
+		require.Equal(t, "V1", rep.FirstFailure().ID)
+	}
+}
+
+func TestVerifyTampered(t *testing.T) {
+	f := getFixture(t)
+	for _, kind := range verifier.TamperKinds {
+		t.Run(kind, func(t *testing.T) {
+			dir := copyDir(t, f.dir)
+			step, err := verifier.Tamper(dir, kind, keys(f.e))
+			require.NoError(t, err)
+			rep, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.Verifier})
+			require.NoError(t, err)
+			require.False(t, rep.OK)
+			ff := rep.FirstFailure()
+			require.NotNil(t, ff)
+			require.Equal(t, step, ff.ID, "%s", rep.Text())
+			require.NotNil(t, ff.Failure)
+			t.Logf("%s: %s %s: %s", kind, ff.ID, ff.Title, ff.Failure)
+			for _, s := range rep.Steps {
+				if s.ID > ff.ID && len(s.ID) >= len(ff.ID) || len(s.ID) > len(ff.ID) {
+					require.Equal(t, verifier.Skipped, s.Status, s.ID)
+				}
+			}
+			require.Contains(t, rep.Text(), "does NOT verify")
+			h, err := rep.HTML()
+			require.NoError(t, err)
+			require.Contains(t, string(h), "✗")
+		})
+	}
+}
+
+func TestVerifyUnsignedCheckpoint(t *testing.T) {
+	f := getFixture(t)
+	dir := copyDir(t, f.dir)
+	b, err := os.ReadFile(filepath.Join(dir, bulletin.RecordCheckpoint))
+	require.NoError(t, err)
+	text, _, _ := strings.Cut(string(b), "\n\n")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, bulletin.RecordCheckpoint), []byte(text+"\n\n"), 0o644))
+	rep, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.Verifier})
+	require.NoError(t, err)
+	require.Equal(t, "V1", rep.FirstFailure().ID)
+}
+
+func TestVerifyMissingDir(t *testing.T) {
+	_, err := verifier.VerifyDir(context.Background(), filepath.Join(t.TempDir(), "nope"), verifier.Options{})
+	require.Error(t, err)
+}
+
+// TestVerifyTiming measures verification of a larger record; set
+// URNA_VERIFY_BALLOTS (for example 300) to run it.
+func TestVerifyTiming(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("URNA_VERIFY_BALLOTS"))
+	if n == 0 {
+		t.Skip("set URNA_VERIFY_BALLOTS to measure")
+	}
+	f := buildFixture(t, n)
+	start := time.Now()
+	rep, err := verifier.VerifyDir(context.Background(), f.dir, verifier.Options{BoardKey: f.e.Verifier})
+	require.NoError(t, err)
+	d := time.Since(start)
+	require.True(t, rep.OK, "%s", rep.Text())
+	t.Logf("%d ballots (+2 re-votes, 1 challenge) verified in %v: %v per ballot\n%s", n, d, d/time.Duration(n+2), rep.Text())
+}
