@@ -76,6 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			reportCommand(),
 			mixCommand(),
 			boardCommand(),
+			verifyCommand(),
 			versionCommand(),
 			demoCommand(),
 		},
@@ -129,19 +130,4 @@ func noArgs(c *cli.Context) error {
 			fmt.Sprintf("run 'urna %s --help' for usage", c.Command.FullName()))
 	}
 	return nil
-}
-
-func demoCommand() *cli.Command {
-	return &cli.Command{
-		Name:  "demo",
-		Usage: "run a complete small election end to end (not implemented yet)",
-		Description: `demo will run a whole election on this machine: key ceremony, voting,
-mixing, threshold decryption and verification of the published record.
-It is not implemented yet.`,
-		Action: func(c *cli.Context) error {
-			return errorWithHint("demo is not implemented yet",
-				"run 'urna version' to see exactly which build you are running",
-				"README.md lists what exists today")
-		},
-	}
 }

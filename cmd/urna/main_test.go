@@ -49,7 +49,6 @@ func TestRunErrors(t *testing.T) {
 		{"unknown flag", []string{"--nosuchflag"}, "urna: flag provided but not defined: -nosuchflag\nurna: hint: run 'urna --help' for usage\n"},
 		{"unknown subcommand flag", []string{"version", "--nosuchflag"}, "urna: flag provided but not defined: -nosuchflag\nurna: hint: run 'urna version --help' for usage\n"},
 		{"stray argument", []string{"version", "extra"}, "urna: version takes no arguments, got \"extra\"\n"},
-		{"demo", []string{"demo"}, "urna: demo is not implemented yet\nurna: hint: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
