@@ -19,9 +19,9 @@ type File struct {
 }
 
 // Dirs lists the top-level directories of vectors/ that the generator owns:
-// the first element of every vector type.
+// the first element of every vector type, and the sample election record.
 func Dirs() []string {
-	return []string{"ristretto255", "scalar", "elgamal", "zkp", "dkg", "mixnet", "election"}
+	return []string{"ristretto255", "scalar", "elgamal", "zkp", "dkg", "mixnet", "election", recordDir}
 }
 
 // rng is the deterministic randomness of the generator: ChaCha8 keyed by
@@ -143,6 +143,11 @@ func Generate() ([]File, error) {
 		}
 		files = append(files, s.files()...)
 	}
+	rec, err := recordVectors()
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, rec...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, nil
 }

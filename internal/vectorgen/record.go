@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/urnavote/urna/bulletin"
+	"github.com/urnavote/urna/internal/scenario"
+	"github.com/urnavote/urna/vectors"
+	"github.com/urnavote/urna/verifier"
+)
+
+// The sample election record (vectors/record/): a complete small election
+// run on an in-memory board, exported with bulletin.ExportRecord, and
+// tampered copies of it, each with the verification step that must fail
+// (spec/verify.md). README.md describes it.
+const (
+	recordDir    = vectors.RecordDir
+	recordOrigin = "urna.example/vectors"
+	recordVoters = 36
+	// recordCasesFile lists the cases of vectors/record/.
+	recordCasesFile = "cases.json"
+)
+
+// recordTime is the fixed clock of the sample election: the board's
+// rejection times and Run's phase timings.
+var recordTime = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+// RecordSeed is the scenario seed of the sample election: the first 8
+// bytes, little-endian, of SHA-256(vectors.Seed ‖ "/record").
+func RecordSeed() uint64 {
+	h := sha256.Sum256([]byte(vectors.Seed + "/record"))
+	return binary.LittleEndian.Uint64(h[:8])
+}
+
+// RecordCase is one entry of vectors/record/cases.json.
+type RecordCase struct {
+	Dir     string `json:"dir"`
+	Expect  string `json:"expect"`
+	Step    string `json:"step,omitempty"`
+	Comment string `json:"comment"`
+}
+
+// recordComments describes each tampering of verifier.TamperKinds.
+var recordComments = map[string]string{
+	"changed-ballot":       "a byte of the first ballot's first proof flipped; the log and checkpoint re-signed by the board",
+	"dropped-ballot":       "the last counted ballot removed from the log (a re-vote, so that voter's first ballot counts instead and the aggregate changes); the checkpoint re-signed by the board",
+	"swapped-mix-output":   "two outputs of the first mix stage swapped, the stage re-signed by its mixer; the checkpoint re-signed by the board",
+	"bad-decryption-share": "the first share of the first decryption-shares entry changed, re-signed by its trustee; the checkpoint re-signed by the board",
+	"wrong-tally":          "a vote added in the published result, re-signed by the administrator; the checkpoint re-signed by the board",
+	"forked-checkpoint":    "checkpoints/forked: a second checkpoint of the same size with another root, signed by the board key (a fork)",
+	"wrong-key-checkpoint": "the checkpoint re-signed by another key of the board's name; board.vkey is still the real key",
+}
+
+// boardSource reads a record from an in-process board.
+type boardSource struct{ b *bulletin.Board }
+
+func (s boardSource) Checkpoint(context.Context) ([]byte, error) { return s.b.Checkpoint().Signed, nil }
+func (s boardSource) Leaf(_ context.Context, i int64) ([]byte, error) {
+	return s.b.Log().Entry(i)
+}
+func (s boardSource) Blob(_ context.Context, h [32]byte) ([]byte, error) { return s.b.Blob(h) }
+func (s boardSource) Status(context.Context) (*bulletin.Status, error)   { return s.b.Status(), nil }
+func (s boardSource) Rejections(context.Context) ([]bulletin.Rejection, error) {
+	return s.b.Rejections()
+}
+
+// recordVectors runs the sample election, exports its record, makes the
+// tampered copies, checks every case with the verifier and returns the
+// files of vectors/record/.
+func recordVectors() ([]File, error) {
+	tmp, err := os.MkdirTemp("", "urna-vectorgen-record-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	cases, err := writeRecord(context.Background(), tmp)
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	var files []File
+	err = filepath.WalkDir(tmp, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(tmp, path)
+		files = append(files, File{filepath.ToSlash(filepath.Join(recordDir, rel)), b})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(cases, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, File{recordDir + "/" + recordCasesFile, append(b, '\n')})
+	return files, nil
+}
+
+// writeRecord writes the valid record and its tampered copies into dir,
+// one subdirectory each, and returns the cases, checked.
+func writeRecord(ctx context.Context, dir string) ([]RecordCase, error) {
+	e, err := scenario.New(scenario.Options{
+		Origin: recordOrigin, Trustees: 2, Threshold: 2, Voters: recordVoters,
+		Manifest: scenario.Danish(), Seed: RecordSeed(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	clock := func() time.Time { return recordTime }
+	b, err := bulletin.Open(bulletin.Config{Origin: e.Origin, Signer: e.Signer, Store: bulletin.NewMemoryStore(), Now: clock})
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	if _, err := e.Run(ctx, scenario.BoardPoster(b), scenario.RunOptions{
+		Clients: 1, Revotes: 3, Challenge: true, Rejects: true, Overrides: 1, Clock: clock,
+	}); err != nil {
+		return nil, err
+	}
+	valid := filepath.Join(dir, "valid")
+	if _, err := bulletin.ExportRecord(ctx, boardSource{b}, valid, e.Verifier, e.Origin); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(valid, bulletin.RecordVKey), []byte(e.BoardVKey+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	cases := []RecordCase{{Dir: "valid", Expect: vectors.Valid,
+		Comment: "the complete record of the sample election; every step V1 to V13 passes"}}
+	if err := checkRecord(ctx, valid, e, ""); err != nil {
+		return nil, err
+	}
+
+	keys := verifier.TamperKeys{Board: e.Signer, Admin: e.Admin}
+	for _, id := range e.Identities {
+		keys.Trustees = append(keys.Trustees, id.SigningKey)
+	}
+	for _, kind := range verifier.TamperKinds {
+		comment, ok := recordComments[kind]
+		if !ok {
+			return nil, fmt.Errorf("no comment for tamper kind %q", kind)
+		}
+		d := filepath.Join(dir, kind)
+		if err := copyTree(valid, d); err != nil {
+			return nil, err
+		}
+		step, err := verifier.Tamper(d, kind, keys)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		if err := checkRecord(ctx, d, e, step); err != nil {
+			return nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		cases = append(cases, RecordCase{Dir: kind, Expect: vectors.Invalid, Step: step, Comment: comment})
+	}
+	return cases, nil
+}
+
+// checkRecord verifies the record in dir with the board's real key: step
+// "" means every step must pass, otherwise step must be the first to fail.
+func checkRecord(ctx context.Context, dir string, e *scenario.Election, step string) error {
+	rep, err := verifier.VerifyDir(ctx, dir, verifier.Options{BoardKey: e.Verifier})
+	if err != nil {
+		return err
+	}
+	f := rep.FirstFailure()
+	switch {
+	case step == "" && (f != nil || !rep.OK):
+		return fmt.Errorf("the valid record fails: %s", rep.Text())
+	case step != "" && f == nil:
+		return fmt.Errorf("the tampered record verifies, expected %s to fail", step)
+	case step != "" && f.ID != step:
+		return fmt.Errorf("%s fails first (%s), expected %s", f.ID, f.Failure, step)
+	}
+	return nil
+}
+
+// copyTree copies the directory src to dst, which must not exist.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+}
