@@ -740,3 +740,20 @@ func (r *ElectionRecord) Verify(verifier note.Verifier, origin string) (*Checkpo
 	}
 	return cp, nil
 }
+
+// Source returns the board itself as a RecordSource, to export the record
+// of a board in the same process (tests, vector generation).
+func (b *Board) Source() RecordSource { return boardSource{b} }
+
+type boardSource struct{ b *Board }
+
+func (s boardSource) Checkpoint(context.Context) ([]byte, error) { return s.b.Checkpoint().Signed, nil }
+func (s boardSource) Leaf(_ context.Context, i int64) ([]byte, error) {
+	return s.b.Log().Entry(i)
+}
+func (s boardSource) Leaves(_ context.Context, start, end int64) ([][]byte, error) {
+	return s.b.Log().Entries(start, end)
+}
+func (s boardSource) Blob(_ context.Context, h [32]byte) ([]byte, error) { return s.b.Blob(h) }
+func (s boardSource) Status(context.Context) (*Status, error)            { return s.b.Status(), nil }
+func (s boardSource) Rejections(context.Context) ([]Rejection, error)    { return s.b.Rejections() }

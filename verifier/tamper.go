@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -340,4 +341,26 @@ func (t *tamperer) writeCheckpoint(signer note.Signer) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(t.dir, bulletin.RecordCheckpoint), signed, 0o644)
+}
+
+// CopyRecord copies the record directory src to dst, which must not exist
+// or be empty, so that Tamper can change the copy.
+func CopyRecord(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
 }

@@ -2,7 +2,6 @@ package verifier_test
 
 import (
 	"context"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -20,19 +19,6 @@ import (
 	"github.com/urnavote/urna/internal/scenario"
 	"github.com/urnavote/urna/verifier"
 )
-
-// boardSource adapts a *bulletin.Board to bulletin.RecordSource.
-type boardSource struct{ b *bulletin.Board }
-
-func (s boardSource) Checkpoint(context.Context) ([]byte, error) { return s.b.Checkpoint().Signed, nil }
-func (s boardSource) Leaf(_ context.Context, i int64) ([]byte, error) {
-	return s.b.Log().Entry(i)
-}
-func (s boardSource) Blob(_ context.Context, h [32]byte) ([]byte, error) { return s.b.Blob(h) }
-func (s boardSource) Status(context.Context) (*bulletin.Status, error)   { return s.b.Status(), nil }
-func (s boardSource) Rejections(context.Context) ([]bulletin.Rejection, error) {
-	return s.b.Rejections()
-}
 
 func post(t testing.TB, b *bulletin.Board, entry []byte) *bulletin.Receipt {
 	t.Helper()
@@ -121,7 +107,7 @@ func buildFixture(t testing.TB, voters int) *fixture {
 	post(t, b, e.Phase(bulletin.PhasePublished))
 
 	dir := filepath.Join(t.TempDir(), "record")
-	_, err = bulletin.ExportRecord(context.Background(), boardSource{b}, dir, e.Verifier, e.Origin)
+	_, err = bulletin.ExportRecord(context.Background(), b.Source(), dir, e.Verifier, e.Origin)
 	require.NoError(t, err)
 	f := &fixture{e: e, dir: dir, receipt: []byte(rc.Checkpoint), expected: rep}
 	for _, ch := range last {
@@ -186,20 +172,7 @@ func getFixture(t *testing.T) *fixture {
 func copyDir(t *testing.T, src string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "record")
-	require.NoError(t, filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	}))
+	require.NoError(t, verifier.CopyRecord(src, dst))
 	return dst
 }
 

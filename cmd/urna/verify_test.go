@@ -16,18 +16,6 @@ import (
 	"github.com/urnavote/urna/verifier"
 )
 
-type boardSource struct{ b *bulletin.Board }
-
-func (s boardSource) Checkpoint(context.Context) ([]byte, error) { return s.b.Checkpoint().Signed, nil }
-func (s boardSource) Leaf(_ context.Context, i int64) ([]byte, error) {
-	return s.b.Log().Entry(i)
-}
-func (s boardSource) Blob(_ context.Context, h [32]byte) ([]byte, error) { return s.b.Blob(h) }
-func (s boardSource) Status(context.Context) (*bulletin.Status, error)   { return s.b.Status(), nil }
-func (s boardSource) Rejections(context.Context) ([]bulletin.Rejection, error) {
-	return s.b.Rejections()
-}
-
 // verifyRecordFixture builds a small homomorphic election on a board and
 // exports its record.
 func verifyRecordFixture(t *testing.T) (*scenario.Election, string) {
@@ -80,7 +68,7 @@ func verifyRecordFixture(t *testing.T) (*scenario.Election, string) {
 	post(e.ResultEntry(body))
 	post(e.Phase(bulletin.PhasePublished))
 	dir := filepath.Join(t.TempDir(), "record")
-	_, err = bulletin.ExportRecord(ctx, boardSource{b}, dir, e.Verifier, e.Origin)
+	_, err = bulletin.ExportRecord(ctx, b.Source(), dir, e.Verifier, e.Origin)
 	require.NoError(t, err)
 	return e, dir
 }

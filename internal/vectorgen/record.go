@@ -59,19 +59,6 @@ var recordComments = map[string]string{
 	"wrong-key-checkpoint": "the checkpoint re-signed by another key of the board's name; board.vkey is still the real key",
 }
 
-// boardSource reads a record from an in-process board.
-type boardSource struct{ b *bulletin.Board }
-
-func (s boardSource) Checkpoint(context.Context) ([]byte, error) { return s.b.Checkpoint().Signed, nil }
-func (s boardSource) Leaf(_ context.Context, i int64) ([]byte, error) {
-	return s.b.Log().Entry(i)
-}
-func (s boardSource) Blob(_ context.Context, h [32]byte) ([]byte, error) { return s.b.Blob(h) }
-func (s boardSource) Status(context.Context) (*bulletin.Status, error)   { return s.b.Status(), nil }
-func (s boardSource) Rejections(context.Context) ([]bulletin.Rejection, error) {
-	return s.b.Rejections()
-}
-
 // recordVectors runs the sample election, exports its record, makes the
 // tampered copies, checks every case with the verifier and returns the
 // files of vectors/record/.
@@ -131,7 +118,7 @@ func writeRecord(ctx context.Context, dir string) ([]RecordCase, error) {
 		return nil, err
 	}
 	valid := filepath.Join(dir, "valid")
-	if _, err := bulletin.ExportRecord(ctx, boardSource{b}, valid, e.Verifier, e.Origin); err != nil {
+	if _, err := bulletin.ExportRecord(ctx, b.Source(), valid, e.Verifier, e.Origin); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(valid, bulletin.RecordVKey), []byte(e.BoardVKey+"\n"), 0o644); err != nil {
@@ -153,7 +140,7 @@ func writeRecord(ctx context.Context, dir string) ([]RecordCase, error) {
 			return nil, fmt.Errorf("no comment for tamper kind %q", kind)
 		}
 		d := filepath.Join(dir, kind)
-		if err := copyTree(valid, d); err != nil {
+		if err := verifier.CopyRecord(valid, d); err != nil {
 			return nil, err
 		}
 		step, err := verifier.Tamper(d, kind, keys)
@@ -187,20 +174,3 @@ func checkRecord(ctx context.Context, dir string, e *scenario.Election, step str
 	return nil
 }
 
-// copyTree copies the directory src to dst, which must not exist.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-}

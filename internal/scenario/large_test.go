@@ -1,0 +1,46 @@
+package scenario_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/urnavote/urna/bulletin"
+	"github.com/urnavote/urna/internal/scenario"
+)
+
+// TestWriteLargeRecord writes the record of an election of
+// URNA_RECORD_VOTERS voters (the demo's manifest and mix) to the directory
+// URNA_RECORD_OUT, for measuring 'urna verify' at scale:
+//
+//	URNA_RECORD_VOTERS=1000000 URNA_RECORD_OUT=/tmp/r go test ./internal/scenario -run TestWriteLargeRecord -timeout 0 -v
+//	/usr/bin/time -v go run ./cmd/urna verify --board-key /tmp/r/board.vkey /tmp/r
+//
+// The board runs in process over memory, so that only the election's own
+// work is done.
+func TestWriteLargeRecord(t *testing.T) {
+	out := os.Getenv("URNA_RECORD_OUT")
+	n, _ := strconv.Atoi(os.Getenv("URNA_RECORD_VOTERS"))
+	if out == "" || n == 0 {
+		t.Skip("set URNA_RECORD_OUT and URNA_RECORD_VOTERS to write a large record")
+	}
+	e, err := scenario.New(scenario.Options{Voters: n, Manifest: scenario.Danish(), Seed: 1})
+	require.NoError(t, err)
+	b, err := bulletin.Open(bulletin.Config{Origin: e.Origin, Signer: e.Signer, Store: bulletin.NewMemoryStore()})
+	require.NoError(t, err)
+	defer b.Close()
+	o := scenario.RunOptions{Revotes: max(1, n/50), Challenge: true, Rejects: true, Overrides: max(1, n/200), Clients: 64,
+		Phase: func(name string, d time.Duration, summary string) { t.Logf("%-12s %-70s %v", name, summary, d) }}
+	_, err = e.Run(context.Background(), scenario.BoardPoster(b), o)
+	require.NoError(t, err)
+	start := time.Now()
+	_, err = bulletin.ExportRecord(context.Background(), b.Source(), out, e.Verifier, e.Origin)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(out, "board.vkey"), []byte(e.BoardVKey+"\n"), 0o644))
+	t.Logf("exported to %s in %v", out, time.Since(start))
+}
