@@ -173,4 +173,3 @@ func checkRecord(ctx context.Context, dir string, e *scenario.Election, step str
 	}
 	return nil
 }
-
