@@ -414,6 +414,7 @@ func (v *run) v11() (string, *Failure, error) {
 		for i, x := range ch.tail {
 			cts[i].Set(&x[0])
 		}
+		ch.tail = nil // only the flat list is needed from here on
 		lists = append(lists, decList{name: "mix/" + ch.contest, cts: cts})
 	}
 	for k := range lists {

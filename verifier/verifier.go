@@ -157,6 +157,7 @@ func VerifyDir(ctx context.Context, dir string, opts Options) (*Report, error) {
 				sr.Status, sr.Failure, failed = Fail, f, true
 			} else {
 				sr.Status = Pass
+				v.release(d.id)
 			}
 		}
 		v.rep.Steps = append(v.rep.Steps, sr)
@@ -164,6 +165,23 @@ func VerifyDir(ctx context.Context, dir string, opts Options) (*Report, error) {
 	v.rep.OK = !failed
 	v.rep.Duration = time.Since(start)
 	return v.rep, nil
+}
+
+// release drops what no step after id needs, so that the mix and the
+// decryption of a million ballots (V10, V11) have the memory to
+// themselves.
+func (v *run) release(id string) {
+	switch id {
+	case "V2":
+		v.hashes = nil
+	case "V7":
+		v.sc.alphas = nil
+	case "V8":
+		s := v.sc
+		s.eligible, s.tracking, s.challenged, s.voted, s.credBodies = nil, nil, nil, nil, nil
+	case "V9":
+		v.sc.ballots = nil
+	}
 }
 
 func fail(entry int64, field, format string, args ...any) *Failure {

@@ -300,8 +300,9 @@ func perCiphertext(d time.Duration, n int) string {
 	return fmt.Sprintf(" (%.0f µs per ciphertext)", float64(d.Nanoseconds())/1000/float64(n))
 }
 
-// mixMemoryLimit is the soft heap limit of the mix commands: a mix of a
-// million ballots is budgeted 2 GiB, and without a limit Go's collector
+// mixMemoryLimit is the soft heap limit of the mix commands and of urna
+// verify: a mix, or the verification of a record, of a million ballots is
+// budgeted 2 GiB, and without a limit Go's collector
 // lets the heap grow to twice what is live. GOMEMLIMIT overrides it.
 const mixMemoryLimit = 1800 << 20
 

@@ -49,6 +49,7 @@ a self-contained page. The exit status is 1 if any step fails.`,
 }
 
 func verifyRecord(c *cli.Context) error {
+	limitMemory() // a million-ballot record is budgeted 2 GiB, like a mix
 	if c.NArg() != 1 {
 		return errorWithHint("verify takes one RECORD: a record directory or a board URL",
 			"run 'urna verify --help'")

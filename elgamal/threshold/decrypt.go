@@ -49,6 +49,10 @@ const (
 	decMaxReasonLen = 200
 )
 
+// decVerifyChunk is the number of ciphertexts whose shares are verified
+// in one batch (a variable for tests).
+var decVerifyChunk = 1 << 15
+
 // ErrTooFewShares means some ciphertext has fewer than t valid decryption
 // shares. Combine returns it as a *CombineError.
 var ErrTooFewShares = errors.New("too few valid decryption shares")
@@ -373,7 +377,7 @@ func CombineWithReport(s *Setup, r *Result, cts []elgamal.Ciphertext, entries []
 	if err != nil {
 		return nil, nil, err
 	}
-	ms, err := set.combine()
+	ms, err := set.run(true)
 	return ms, set.report(), err
 }
 
@@ -381,9 +385,14 @@ func CombineWithReport(s *Setup, r *Result, cts []elgamal.Ciphertext, entries []
 type decShareSet struct {
 	t, n int
 	cts  []elgamal.Ciphertext
-	// shares[j-1] holds trustee j's shares, nil if its entry is excluded
-	// or missing.
-	shares [][]elgamal.Element
+	// What decCollect framed: the list's encoding, the ceremony hash, the
+	// verification keys, and the entry body of each trustee in owners
+	// (bodies[j-1]), whose shares run verifies chunk by chunk.
+	encs   []byte
+	h      [32]byte
+	vks    []*elgamal.Element
+	bodies [][]byte
+	owners []uint32
 	// invalid[j][l] says why trustee j's share for ciphertext l failed.
 	invalid map[uint32]map[int]string
 	// excluded says why trustee j's whole entry was rejected.
@@ -392,8 +401,9 @@ type decShareSet struct {
 	missing map[uint32]string
 }
 
-// decCollect checks the setup, result and list, picks each trustee's entry
-// for the list, decodes it and verifies every share in one batch.
+// decCollect checks the setup, result and list and picks and frames each
+// trustee's entry for the list; run then verifies (and combines) the
+// shares chunk by chunk.
 func decCollect(s *Setup, r *Result, cts []elgamal.Ciphertext, entries []*Entry) (*decShareSet, error) {
 	if s == nil || r == nil {
 		return nil, errors.New("threshold: combine: missing setup or result")
@@ -418,7 +428,6 @@ func decCollect(s *Setup, r *Result, cts []elgamal.Ciphertext, entries []*Entry)
 	lh := decListHash(encs)
 	set := &decShareSet{
 		t: s.Threshold, n: n, cts: cts,
-		shares:   make([][]elgamal.Element, n),
 		invalid:  map[uint32]map[int]string{},
 		excluded: map[uint32]string{},
 		missing:  map[uint32]string{},
@@ -501,18 +510,28 @@ func decCollect(s *Setup, r *Result, cts []elgamal.Ciphertext, entries []*Entry)
 		owners = append(owners, j)
 	}
 
-	// Decode and verify every share in one batch, against the keys of the
-	// result, hashing the encodings as they are.
-	items := make([]zkp.EncodedDecryptionShare, 0, len(owners)*m)
-	for _, j := range owners {
-		body := bodies[j-1]
-		ctx := &zkp.Context{Election: h[:], Prover: j}
-		vk := r.VerificationKeys[j-1] // one pointer for all shares of j
-		for l := range m {
+	set.encs, set.h, set.vks, set.bodies, set.owners = encs, h, r.VerificationKeys, bodies, owners
+	return set, nil
+}
+
+// verifyChunk decodes and verifies every owner's shares of ciphertexts
+// [lo, hi) in one batch, against the keys of the result, hashing the
+// encodings as they are, and returns them decoded (shares[j-1][l-lo], nil
+// for trustees without an entry). Failures go to set.invalid. Working in
+// chunks keeps the memory of a million-ciphertext list bounded; a chunk
+// already gets all of the multi-scalar multiplication's gain.
+func (set *decShareSet) verifyChunk(lo, hi int, items []zkp.EncodedDecryptionShare) ([][]elgamal.Element, []zkp.EncodedDecryptionShare, error) {
+	cl := hi - lo
+	items = items[:0]
+	for _, j := range set.owners {
+		body := set.bodies[j-1]
+		ctx := &zkp.Context{Election: set.h[:], Prover: j}
+		vk := set.vks[j-1] // one pointer for all shares of j
+		for l := lo; l < hi; l++ {
 			off := decHeaderSize + l*decShareSize
 			items = append(items, zkp.EncodedDecryptionShare{
 				Ctx: ctx, VK: vk,
-				Ciphertext: encs[l*elgamal.CiphertextSize : (l+1)*elgamal.CiphertextSize],
+				Ciphertext: set.encs[l*elgamal.CiphertextSize : (l+1)*elgamal.CiphertextSize],
 				Share:      body[off : off+elgamal.ElementSize],
 				Proof:      body[off+elgamal.ElementSize : off+decShareSize],
 			})
@@ -524,121 +543,157 @@ func decCollect(s *Setup, r *Result, cts []elgamal.Ciphertext, entries []*Entry)
 	case err == nil:
 	case errors.As(err, &be):
 		for i, idx := range be.Failed {
-			j, l := owners[idx/m], idx%m
+			j, l := set.owners[idx/cl], lo+idx%cl
 			if set.invalid[j] == nil {
 				set.invalid[j] = map[int]string{}
 			}
 			set.invalid[j][l] = decShorten(be.Errs[i].Error())
 		}
 	default:
-		return nil, fmt.Errorf("threshold: combine: %w", err)
+		return nil, items, fmt.Errorf("threshold: combine: %w", err)
 	}
-	for k, j := range owners {
-		shares := make([]elgamal.Element, m)
-		for l := range m {
-			if d := decoded[k*m+l]; d != nil {
-				shares[l].Set(d)
+	shares := make([][]elgamal.Element, set.n)
+	for k, j := range set.owners {
+		sh := make([]elgamal.Element, cl)
+		for l := range cl {
+			if d := decoded[k*cl+l]; d != nil {
+				sh[l].Set(d)
 			}
 		}
-		set.shares[j-1] = shares
+		shares[j-1] = sh
 	}
-	// A trustee none of whose shares verifies is excluded as a whole.
+	return shares, items, nil
+}
+
+// run verifies every share, chunk by chunk, and with combine also
+// combines each chunk as it is verified. It then applies the rule that a
+// trustee none of whose shares verifies is excluded as a whole.
+func (set *decShareSet) run(combine bool) ([]*elgamal.Element, error) {
+	m := len(set.cts)
+	var c *decCombiner
+	if combine {
+		c = set.newCombiner()
+	}
+	var items []zkp.EncodedDecryptionShare
+	for lo := 0; lo < m; lo += decVerifyChunk {
+		hi := min(lo+decVerifyChunk, m)
+		var shares [][]elgamal.Element
+		var err error
+		if shares, items, err = set.verifyChunk(lo, hi, items); err != nil {
+			return nil, err
+		}
+		if c != nil {
+			if err := c.combine(shares, lo, hi); err != nil {
+				return nil, err
+			}
+		}
+	}
 	for j, bad := range set.invalid {
 		if m > 0 && len(bad) == m {
 			set.excluded[j] = fmt.Sprintf("none of its %d shares verifies against its verification key (%s)", m, bad[0])
-			set.shares[j-1] = nil
 			delete(set.invalid, j)
 		}
 	}
-	return set, nil
-}
-
-// valid reports whether trustee j has a valid share for ciphertext l.
-func (set *decShareSet) valid(j uint32, l int) bool {
-	if set.shares[j-1] == nil {
-		return false
+	if c == nil {
+		return nil, nil
 	}
-	_, bad := set.invalid[j][l]
-	return !bad
+	return c.finish()
 }
 
-// combine selects, for each ciphertext, the t smallest trustees with valid
-// shares and computes M_l = β_l − Σ λ_j·D_j,l, on all cores. It is the
-// pure combination step, without verification.
-func (set *decShareSet) combine() ([]*elgamal.Element, error) {
-	m := len(set.cts)
-	// masks[l] is the chosen set S for ciphertext l, bit j-1 for trustee j
-	// (n ≤ 64). Usually every ciphertext has the same S.
-	masks := make([]uint64, m)
-	var cerr *CombineError
-	for l := range m {
+// decCombiner combines chunks of verified shares: for each ciphertext it
+// selects the t smallest trustees with valid shares and computes
+// M_l = β_l − Σ λ_j·D_j,l, on all cores.
+type decCombiner struct {
+	set     *decShareSet
+	out     []*elgamal.Element
+	subsets map[uint64]*decSubset
+	// first is the first ciphertext without t valid shares (-1: none),
+	// bad the number of such ciphertexts.
+	first, bad int
+}
+
+type decSubset struct {
+	idx    []int // trustee j-1 for each j ∈ S
+	lambda []*elgamal.Scalar
+	// small holds the λ as signed integers when they all are, as for
+	// S = {1, …, t} where λ_j = ±C(t, j): then Σ λ_j·D_j takes a few
+	// dozen additions instead of a 256-bit multi-scalar multiplication.
+	small []decSmallInt
+	bits  int
+}
+
+func (set *decShareSet) newCombiner() *decCombiner {
+	return &decCombiner{set: set, out: make([]*elgamal.Element, len(set.cts)), subsets: map[uint64]*decSubset{}, first: -1}
+}
+
+// subset returns the Lagrange coefficients of the trustees in mask.
+func (c *decCombiner) subset(mask uint64) (*decSubset, error) {
+	if sub := c.subsets[mask]; sub != nil {
+		return sub, nil
+	}
+	sub := &decSubset{}
+	var js []uint32
+	for j := uint32(1); int(j) <= c.set.n; j++ {
+		if mask&(1<<(j-1)) != 0 {
+			js = append(js, j)
+			sub.idx = append(sub.idx, int(j-1))
+		}
+	}
+	lambda, err := LagrangeAtZero(js)
+	if err != nil {
+		return nil, err // unreachable: js holds t ≥ 1 distinct indices
+	}
+	sub.lambda = lambda
+	sub.small = make([]decSmallInt, len(lambda))
+	for a, l := range lambda {
+		v, ok := decSmall(l)
+		if !ok {
+			sub.small = nil
+			break
+		}
+		sub.small[a] = v
+		sub.bits = max(sub.bits, bits.Len64(v.mag))
+	}
+	c.subsets[mask] = sub
+	return sub, nil
+}
+
+// combine combines ciphertexts [lo, hi), whose shares are shares[j-1][l-lo].
+func (c *decCombiner) combine(shares [][]elgamal.Element, lo, hi int) error {
+	set := c.set
+	// masks[l-lo] is the chosen set S for ciphertext l, bit j-1 for
+	// trustee j (n ≤ 64). Usually every ciphertext has the same S.
+	masks := make([]uint64, hi-lo)
+	for l := lo; l < hi; l++ {
 		var mask uint64
 		count := 0
 		for j := uint32(1); int(j) <= set.n && count < set.t; j++ {
-			if set.valid(j, l) {
+			if _, bad := set.invalid[j][l]; shares[j-1] != nil && !bad {
 				mask |= 1 << (j - 1)
 				count++
 			}
 		}
-		masks[l] = mask
 		if count < set.t {
-			if cerr == nil {
-				cerr = set.combineError(l)
+			if c.first < 0 {
+				c.first = l
 			}
-			cerr.Undecryptable++
-		}
-	}
-	if cerr != nil {
-		return nil, cerr
-	}
-
-	type subset struct {
-		idx    []int // trustee j-1 for each j ∈ S
-		lambda []*elgamal.Scalar
-		// small holds the λ as signed integers when they all are, as for
-		// S = {1, …, t} where λ_j = ±C(t, j): then Σ λ_j·D_j takes a few
-		// dozen additions instead of a 256-bit multi-scalar multiplication.
-		small []decSmallInt
-		bits  int
-	}
-	subsets := map[uint64]*subset{}
-	for _, mask := range masks {
-		if subsets[mask] != nil {
+			c.bad++
 			continue
 		}
-		sub := &subset{}
-		var js []uint32
-		for j := uint32(1); int(j) <= set.n; j++ {
-			if mask&(1<<(j-1)) != 0 {
-				js = append(js, j)
-				sub.idx = append(sub.idx, int(j-1))
-			}
+		masks[l-lo] = mask
+		if _, err := c.subset(mask); err != nil {
+			return err
 		}
-		lambda, err := LagrangeAtZero(js)
-		if err != nil {
-			return nil, err // unreachable: js holds t ≥ 1 distinct indices
-		}
-		sub.lambda = lambda
-		sub.small = make([]decSmallInt, len(lambda))
-		for a, l := range lambda {
-			v, ok := decSmall(l)
-			if !ok {
-				sub.small = nil
-				break
-			}
-			sub.small[a] = v
-			sub.bits = max(sub.bits, bits.Len64(v.mag))
-		}
-		subsets[mask] = sub
 	}
-
-	out := make([]*elgamal.Element, m)
-	_ = decParallel(m, decWorkChunk, func(_, lo, hi int) error {
+	if c.bad > 0 {
+		return nil // no plaintexts will be returned: skip the work
+	}
+	return decParallel(hi-lo, decWorkChunk, func(_, a, b int) error {
 		points := make([]*elgamal.Element, set.t)
-		for l := lo; l < hi; l++ {
-			sub := subsets[masks[l]]
-			for a, k := range sub.idx {
-				points[a] = &set.shares[k][l]
+		for k := a; k < b; k++ {
+			sub := c.subsets[masks[k]]
+			for x, i := range sub.idx {
+				points[x] = &shares[i][k]
 			}
 			var sum *elgamal.Element
 			if sub.small != nil {
@@ -646,11 +701,21 @@ func (set *decShareSet) combine() ([]*elgamal.Element, error) {
 			} else {
 				sum = new(elgamal.Element).VarTimeMultiScalarMult(sub.lambda, points)
 			}
-			out[l] = sum.Subtract(&set.cts[l].Beta, sum)
+			c.out[lo+k] = sum.Subtract(&set.cts[lo+k].Beta, sum)
 		}
 		return nil
 	})
-	return out, nil
+}
+
+// finish returns the plaintexts, or a *CombineError naming the first
+// ciphertext without t valid shares.
+func (c *decCombiner) finish() ([]*elgamal.Element, error) {
+	if c.bad > 0 {
+		e := c.set.combineError(c.first)
+		e.Undecryptable = c.bad
+		return nil, e
+	}
+	return c.out, nil
 }
 
 // decSmallInt is a scalar that is a signed integer of at most 64 bits.
@@ -822,6 +887,9 @@ func VerifyDecryptionEntry(s *Setup, r *Result, cts []elgamal.Ciphertext, e *Ent
 	}
 	set, err := decCollect(s, r, cts, []*Entry{e})
 	if err != nil {
+		return err
+	}
+	if _, err := set.run(false); err != nil {
 		return err
 	}
 	j := e.Sender

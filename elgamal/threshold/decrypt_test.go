@@ -249,6 +249,18 @@ func TestCombineTooFew(t *testing.T) {
 }
 
 func TestCombineBadShare(t *testing.T) {
+	// Shares are verified in chunks of ciphertexts: failures are placed
+	// right whether ciphertexts 3 and 4 share a chunk or not.
+	for _, chunk := range []int{decVerifyChunk, 4, 1} {
+		t.Run(fmt.Sprintf("chunk %d", chunk), func(t *testing.T) {
+			defer func(c int) { decVerifyChunk = c }(decVerifyChunk)
+			decVerifyChunk = chunk
+			testCombineBadShare(t)
+		})
+	}
+}
+
+func testCombineBadShare(t *testing.T) {
 	fx := decDeal(t, 2, 4, 3)
 	values := decValues(10, 4)
 	cts := decEncrypt(t, fx.pk, values, decRand(4))
@@ -773,19 +785,19 @@ func TestDecParallel(t *testing.T) {
 // decBenchShareSet prepares the shares of the given trustees of a 2-of-3
 // ceremony for m ciphertexts quickly, without proofs: α_l = r_l·G, so
 // D_j,l = (x_j·r_l)·G by the base table.
-func decBenchShareSet(b *testing.B, m int, trustees ...uint32) (*decShareSet, []uint64) {
+func decBenchShareSet(b *testing.B, m int, trustees ...uint32) (*decShareSet, [][]elgamal.Element, []uint64) {
 	fx := decDeal(b, 2, 3, 42)
 	values := decValues(m, 42)
 	set := &decShareSet{
 		t: 2, n: 3, cts: make([]elgamal.Ciphertext, m),
-		shares:  make([][]elgamal.Element, 3),
 		invalid: map[uint32]map[int]string{}, excluded: map[uint32]string{}, missing: map[uint32]string{},
 	}
+	shares := make([][]elgamal.Element, 3)
 	for j := uint32(1); j <= 3; j++ {
 		set.missing[j] = "no decryption-shares entry"
 	}
 	for _, j := range trustees {
-		set.shares[j-1] = make([]elgamal.Element, m)
+		shares[j-1] = make([]elgamal.Element, m)
 		delete(set.missing, j)
 	}
 	seeds := make([]byte, 32*((m+decProveChunk-1)/decProveChunk))
@@ -797,12 +809,12 @@ func decBenchShareSet(b *testing.B, m int, trustees ...uint32) (*decShareSet, []
 			set.cts[l] = *fx.pk.EncryptIntWithNonce(values[l], rl)
 			for _, j := range trustees {
 				xr := new(elgamal.Scalar).Multiply(&fx.keys[j-1].X, rl)
-				set.shares[j-1][l].ScalarBaseMult(xr)
+				shares[j-1][l].ScalarBaseMult(xr)
 			}
 		}
 		return nil
 	}))
-	return set, values
+	return set, shares, values
 }
 
 func BenchmarkDecryptShares(b *testing.B) {
@@ -833,12 +845,16 @@ func BenchmarkCombine(b *testing.B) {
 		name := fmt.Sprintf("combine-only/t=2/S=%d,%d/ciphertexts=100000", trustees[0], trustees[1])
 		b.Run(name, func(b *testing.B) {
 			const m = 100000
-			set, values := decBenchShareSet(b, m, trustees...)
+			set, shares, values := decBenchShareSet(b, m, trustees...)
 			b.ResetTimer()
 			var ms []*elgamal.Element
 			for b.Loop() {
+				c := set.newCombiner()
+				if err := c.combine(shares, 0, m); err != nil {
+					b.Fatal(err)
+				}
 				var err error
-				if ms, err = set.combine(); err != nil {
+				if ms, err = c.finish(); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -878,7 +894,11 @@ func BenchmarkCombine(b *testing.B) {
 			prepare(b)
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := decCollect(fx.setup, fx.result, cts, es); err != nil {
+				set, err := decCollect(fx.setup, fx.result, cts, es)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := set.run(false); err != nil {
 					b.Fatal(err)
 				}
 			}
