@@ -52,3 +52,34 @@ func TestBlobRefForLongEntries(t *testing.T) {
 	require.NoError(t, ref.Check(long))
 	require.Error(t, ref.Check(short))
 }
+
+// FuzzParseGenesis checks that a genesis body that parses encodes back to
+// the same bytes.
+func FuzzParseGenesis(f *testing.F) {
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	f.Add((&bulletin.Genesis{Admin: key.Public().(ed25519.PublicKey), Setup: []byte("setup")}).Bytes())
+	f.Add(make([]byte, 32))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		g, err := bulletin.ParseGenesis(b)
+		if err != nil {
+			require.LessOrEqual(t, len(b), ed25519.PublicKeySize)
+			return
+		}
+		require.Equal(t, b, g.Bytes())
+	})
+}
+
+// FuzzEntryType checks the common header: it never panics, and accepts
+// exactly the magic and version.
+func FuzzEntryType(f *testing.F) {
+	f.Add([]byte("urna\x01\x31"))
+	f.Add([]byte("urna\x02\x31"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		typ, err := bulletin.EntryType(b)
+		if err != nil {
+			return
+		}
+		require.True(t, bytes.HasPrefix(b, []byte("urna\x01")))
+		require.Equal(t, b[5], typ)
+	})
+}
