@@ -16,7 +16,8 @@ import (
 
 // TestWriteLargeRecord writes the record of an election of
 // URNA_RECORD_VOTERS voters (the demo's manifest and mix) to the directory
-// URNA_RECORD_OUT, for measuring 'urna verify' at scale:
+// URNA_RECORD_OUT, for measuring 'urna verify' at scale (URNA_RECORD_CLIENTS
+// sets the concurrent posters, default 64):
 //
 //	URNA_RECORD_VOTERS=1000000 URNA_RECORD_OUT=/tmp/r go test ./internal/scenario -run TestWriteLargeRecord -timeout 0 -v
 //	/usr/bin/time -v go run ./cmd/urna verify --board-key /tmp/r/board.vkey /tmp/r
@@ -34,7 +35,11 @@ func TestWriteLargeRecord(t *testing.T) {
 	b, err := bulletin.Open(bulletin.Config{Origin: e.Origin, Signer: e.Signer, Store: bulletin.NewMemoryStore()})
 	require.NoError(t, err)
 	defer b.Close()
-	o := scenario.RunOptions{Revotes: max(1, n/50), Challenge: true, Rejects: true, Overrides: max(1, n/200), Clients: 64,
+	clients, _ := strconv.Atoi(os.Getenv("URNA_RECORD_CLIENTS"))
+	if clients == 0 {
+		clients = 64
+	}
+	o := scenario.RunOptions{Revotes: max(1, n/50), Challenge: true, Rejects: true, Overrides: max(1, n/200), Clients: clients,
 		Phase: func(name string, d time.Duration, summary string) { t.Logf("%-12s %-70s %v", name, summary, d) }}
 	_, err = e.Run(context.Background(), scenario.BoardPoster(b), o)
 	require.NoError(t, err)
