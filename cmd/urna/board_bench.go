@@ -75,7 +75,7 @@ Any refused ballot or failed request makes the exit status 1.`,
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "ballots", Value: 20000, Usage: "number of ballots to post"},
 			&cli.IntFlag{Name: "voters", Usage: "number of voters; with fewer voters than ballots, some vote again (default: one ballot each)"},
-			&cli.IntFlag{Name: "clients", Value: 64, Usage: "concurrent HTTP clients"},
+			&cli.IntFlag{Name: "clients", Value: 128, Usage: "concurrent HTTP clients (the board batches what arrives together, so throughput grows with them)"},
 			&cli.Float64Flag{Name: "rate", Usage: "ballots per second to schedule (0: as fast as possible)"},
 			&cli.StringFlag{Name: "db", Usage: "SQLite `FILE` of the in-process board (default: a new one in a temporary directory)"},
 			&cli.StringFlag{Name: "url", Usage: "post to the empty board at `URL` instead of starting one"},
