@@ -69,7 +69,7 @@ only its owner can read (mode 0600). Hand it to that voter, and to
 nobody else: whoever holds it can vote in the voter's name. The voter
 gives it to 'urna vote encrypt --credential'.`,
 				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "registrar", Usage: "the registrar `FILE` from 'urna registrar new'", Required: true},
+					registrarFlag,
 					outFlag,
 				},
 				Action: registrarCredential,
@@ -83,7 +83,7 @@ gives it to 'urna vote encrypt --credential'.`,
 the paper vote they cast in person takes precedence. The file names no
 voters, only credentials, so it can be published.`,
 				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "registrar", Usage: "the registrar `FILE` from 'urna registrar new'", Required: true},
+					registrarFlag,
 					outFlag,
 				},
 				Action: registrarOverrides,
@@ -99,7 +99,7 @@ counted: the electronic vote takes precedence. Only the registrar can
 produce this list, since only the registrar knows which voter holds
 which credential.`,
 				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "registrar", Usage: "the registrar `FILE` from 'urna registrar new'", Required: true},
+					registrarFlag,
 					&cli.StringFlag{Name: "manifest", Usage: "the election manifest `FILE`", Required: true},
 					&cli.StringFlag{Name: "eligible", Usage: "the public credential list `FILE`", Required: true},
 					&cli.StringFlag{Name: "overrides", Usage: "credentials to cancel, as a public credential list `FILE`"},
@@ -305,3 +305,7 @@ func writePrivateFile(path string, data []byte) error {
 	}
 	return f.Close()
 }
+
+// registrarFlag names the registrar file of the commands that need the
+// voters' secrets.
+var registrarFlag = &cli.StringFlag{Name: "registrar", Usage: "the registrar `FILE` from 'urna registrar new'", Required: true}
