@@ -212,7 +212,7 @@ func replayBallot(sub *submission, st *state) error {
 }
 
 func (b *Board) publishSnap(st *state) {
-	b.phase.Store(uint32(st.phase))
+	b.phase.Store(uint32(st.rules.Phase))
 	if st.manifest != nil {
 		if cur := b.manifest.Load(); cur == nil || cur.h != st.manifestH {
 			b.manifest.Store(&manifestSnap{m: st.manifest, h: st.manifestH})
@@ -656,9 +656,9 @@ func (b *Board) Status() *Status {
 	cp := b.checkpoint.Load()
 	b.mu.RLock()
 	st := b.st
-	s := &Status{Origin: b.cfg.Origin, Phase: st.phase, Size: cp.Tree.N, RootHash: fmt.Sprintf("%x", cp.Tree.Hash[:]),
+	s := &Status{Origin: b.cfg.Origin, Phase: st.rules.Phase, Size: cp.Tree.N, RootHash: fmt.Sprintf("%x", cp.Tree.Hash[:]),
 		Credentials: len(st.credList), Ballots: len(st.ballots), Voters: len(st.voted),
-		Challenges: st.challenges, Overrides: len(st.overrides), Result: st.result}
+		Challenges: st.challenges, Overrides: len(st.overrides), Result: st.rules.Result()}
 	if st.manifest != nil {
 		s.Election, s.ElectionID = fmt.Sprintf("%x", st.manifestH[:]), st.manifest.ID
 	}
@@ -671,7 +671,7 @@ func (b *Board) Status() *Status {
 			s.MixStages[ch.contest] = ch.stages
 		}
 	}
-	if len(st.lists) > 0 && st.phase >= PhaseDecrypting {
+	if len(st.lists) > 0 && st.rules.Phase >= PhaseDecrypting {
 		s.Decryption = map[string][]int{}
 		for _, l := range st.lists {
 			ts := []int{}
@@ -695,8 +695,8 @@ func (b *Board) Status() *Status {
 func (b *Board) MixInput(contest string) ([]elgamal.CiphertextVector, int, error) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	if b.st.phase != PhaseMixing {
-		return nil, 0, fmt.Errorf("bulletin: the board is in phase %s, not mixing", b.st.phase)
+	if b.st.rules.Phase != PhaseMixing {
+		return nil, 0, fmt.Errorf("bulletin: the board is in phase %s, not mixing", b.st.rules.Phase)
 	}
 	for _, ch := range b.st.chains {
 		if ch.contest == contest {
@@ -732,7 +732,7 @@ type DecryptionList struct {
 func (b *Board) DecryptionLists() []DecryptionList {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	if b.st.phase < PhaseDecrypting {
+	if b.st.rules.Phase < PhaseDecrypting {
 		return nil
 	}
 	var out []DecryptionList

@@ -22,8 +22,8 @@ import (
 // when the board opens, and updated entry by entry as entries are admitted.
 type state struct {
 	board [32]byte
-	phase Phase
-	size  int64 // entries applied
+	rules *Rules // the phase and the sequencing rules, shared with the verifier
+	size  int64  // entries applied
 
 	admin    ed25519.PublicKey
 	setup    *threshold.Setup
@@ -31,8 +31,6 @@ type state struct {
 	mixers   []mixnet.Mixer
 
 	dkg        []*threshold.Entry
-	dkgBy      map[[2]uint32][]byte // (type, sender) → body, for equivocation
-	dealt      bool                 // a shares entry is on the board: round 1 closed
 	dkgResult  *threshold.Result
 	manifest   *election.Manifest
 	manifestH  [32]byte
@@ -48,9 +46,8 @@ type state struct {
 	ballots    []ballotRef        // cast ballots in board order
 	challenges int
 
-	chains  []*chain   // mixnet contests with ballots, in manifest order
-	lists   []*decList // lists to decrypt, from the move to decrypting
-	result  bool
+	chains  []*chain     // mixnet contests with ballots, in manifest order
+	lists   []*decList   // lists to decrypt, from the move to decrypting
 	entries map[byte]int // entries by type, for status
 }
 
@@ -80,7 +77,7 @@ type decList struct {
 func newState(origin string) *state {
 	return &state{
 		board:      BoardID(origin),
-		dkgBy:      map[[2]uint32][]byte{},
+		rules:      NewRules(),
 		eligible:   map[[32]byte]bool{},
 		overridden: map[[32]byte]bool{},
 		tracking:   map[string]int64{},
@@ -147,9 +144,10 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 	if a.Board != s.board {
 		return reject(ReasonWrongElection, "%s entry for board %x, this board is %x", a.Kind, a.Board[:8], s.board[:8]), nil
 	}
+	ev := &Event{Kind: adminKinds[a.Kind], Index: index}
 	if a.Kind == AdminGenesis {
-		if index != 0 {
-			return reject(ReasonOutOfOrder, "genesis must be entry 0, the board has %s", plural(int(index), "entry")), nil
+		if rej := s.rules.Check(ev); rej != nil {
+			return rej, nil
 		}
 		g, err := ParseGenesis(a.Body)
 		if err != nil {
@@ -166,24 +164,30 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 		for _, t := range setup.Trustees {
 			s.mixers = append(s.mixers, mixnet.Mixer{Name: t.Name, SigningKey: t.SigningKey})
 		}
+		s.rules.Threshold = setup.Threshold
+		s.rules.Apply(ev)
 		return nil, nil
 	}
-	if s.admin == nil {
+	if !s.rules.Genesis() {
 		return reject(ReasonOutOfOrder, "%s entry before the genesis entry", a.Kind), nil
 	}
 	if !c.replay && !a.Verify(s.admin) {
 		return reject(ReasonUnauthorised, "%s entry: signature does not verify under the administrator key", a.Kind), nil
 	}
+	if a.Kind == AdminPhase {
+		return s.admitPhase(c, a.Body, index)
+	}
+	if ev.Kind == 0 {
+		return reject(ReasonMalformed, "unknown administrator entry kind %d", a.Kind), nil
+	}
+	if a.Kind == AdminResult {
+		ev.Lists = len(s.lists)
+	}
+	if rej := s.rules.Check(ev); rej != nil {
+		return rej, nil
+	}
 	switch a.Kind {
-	case AdminPhase:
-		return s.admitPhase(c, a.Body)
 	case AdminManifest:
-		if s.phase != PhaseKeyCeremony {
-			return phaseReject(s.phase, "the manifest"), nil
-		}
-		if s.manifest != nil {
-			return reject(ReasonDuplicate, "a manifest is already on the board"), nil
-		}
 		m, err := election.ParseManifest(a.Body)
 		if err != nil {
 			return reject(ReasonMalformed, "manifest: %v", err), nil
@@ -200,11 +204,7 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 		}
 		s.manifest, s.manifestH, s.dkgResult = m, m.Hash(), r
 		s.alphas = alphaOffsets(m)
-		return nil, nil
 	case AdminCredentials:
-		if s.phase != PhaseKeyCeremony {
-			return phaseReject(s.phase, "a credentials entry"), nil
-		}
 		list, err := election.ParsePublicList(a.Body)
 		if err != nil {
 			return reject(ReasonMalformed, "credentials: %v", err), nil
@@ -218,11 +218,7 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 			s.eligible[p] = true
 		}
 		s.credList = append(s.credList, list...)
-		return nil, nil
 	case AdminOverrides:
-		if s.phase != PhaseClosed {
-			return phaseReject(s.phase, "an overrides entry"), nil
-		}
 		list, err := election.ParsePublicList(a.Body)
 		if err != nil {
 			return reject(ReasonMalformed, "overrides: %v", err), nil
@@ -239,65 +235,48 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 			s.overridden[p] = true
 		}
 		s.overrides = append(s.overrides, list...)
-		return nil, nil
 	case AdminResult:
-		if s.phase != PhaseDecrypting {
-			return phaseReject(s.phase, "the result"), nil
-		}
-		if s.result {
-			return reject(ReasonDuplicate, "the result is already on the board"), nil
-		}
-		for _, l := range s.lists {
-			if len(l.shares) < s.setup.Threshold {
-				return reject(ReasonOutOfOrder, "result: list %q has decryption shares from %s, the threshold is %d", l.name, plural(len(l.shares), "trustee"), s.setup.Threshold), nil
-			}
-		}
 		if !json.Valid(a.Body) {
 			return reject(ReasonMalformed, "result: the body is not JSON"), nil
 		}
-		s.result = true
-		return nil, nil
 	}
-	return reject(ReasonMalformed, "unknown administrator entry kind %d", a.Kind), nil
+	s.rules.Apply(ev)
+	return nil, nil
 }
 
-func (s *state) admitPhase(c *admitCtx, body []byte) (*RejectError, error) {
+// adminKinds maps administrator entry kinds to the rules' kinds.
+var adminKinds = map[AdminKind]Kind{
+	AdminGenesis: KindGenesis, AdminPhase: KindPhase, AdminManifest: KindManifest,
+	AdminCredentials: KindCredentials, AdminOverrides: KindOverrides, AdminResult: KindResult,
+}
+
+func (s *state) admitPhase(c *admitCtx, body []byte, index int64) (*RejectError, error) {
 	if len(body) != 1 {
 		return reject(ReasonMalformed, "phase entry body of %d bytes, want 1", len(body)), nil
 	}
-	next := Phase(body[0])
-	if next != s.phase+1 || int(next) >= numPhases {
-		return reject(ReasonOutOfOrder, "phase: cannot move from %s to %s; the next phase is %s", s.phase, next, s.phase+1), nil
+	ev := &Event{Kind: KindPhase, Index: index, Next: Phase(body[0])}
+	if ev.Next == PhaseDecrypting && s.rules.Phase == PhaseMixing {
+		for _, ch := range s.chains {
+			if ch.stages < s.setup.Threshold {
+				ev.ShortChain = fmt.Sprintf("contest %q has %s", ch.contest, plural(ch.stages, "mix stage"))
+				break
+			}
+		}
 	}
-	switch next {
-	case PhaseOpen:
-		if s.manifest == nil {
-			return reject(ReasonOutOfOrder, "phase: cannot open before the manifest is on the board"), nil
-		}
-		if len(s.credList) == 0 {
-			return reject(ReasonOutOfOrder, "phase: cannot open before credentials are on the board"), nil
-		}
+	if rej := s.rules.Check(ev); rej != nil {
+		return rej, nil
+	}
+	switch ev.Next {
 	case PhaseMixing:
 		if err := s.startMixing(c); err != nil {
 			return nil, err
 		}
 	case PhaseDecrypting:
-		// At least t stages by distinct mixers: fewer trustees than could
-		// decrypt together can then never link a ballot to its voter.
-		for _, ch := range s.chains {
-			if ch.stages < s.setup.Threshold {
-				return reject(ReasonOutOfOrder, "phase: contest %q has %s, the threshold requires %d", ch.contest, plural(ch.stages, "mix stage"), s.setup.Threshold), nil
-			}
-		}
 		if err := s.startDecrypting(c); err != nil {
 			return nil, err
 		}
-	case PhasePublished:
-		if !s.result {
-			return reject(ReasonOutOfOrder, "phase: cannot publish before the result is on the board"), nil
-		}
 	}
-	s.phase = next
+	s.rules.Apply(ev)
 	return nil, nil
 }
 
@@ -318,29 +297,15 @@ func (s *state) admitTrustee(c *admitCtx, sub *submission, index int64) (*Reject
 	if e.Type == threshold.TypeDecryptionShares {
 		return s.admitDecryption(c, e, index)
 	}
-	if s.phase != PhaseKeyCeremony || s.manifest != nil {
-		return phaseReject(s.phase, fmt.Sprintf("a %s entry (the ceremony ends with the manifest)", e.Type)), nil
-	}
-	if e.Type == threshold.TypeCommitment && s.dealt {
-		return reject(ReasonOutOfOrder, "commitment of trustee %d: round 1 closed when the first shares were dealt (spec/threshold.md §3)", e.Sender), nil
-	}
-	// One entry per trustee and type; for responses, one per complainer.
-	// Several complaints count as one (spec/threshold.md §3): no check.
-	key := [2]uint32{uint32(e.Type), e.Sender}
+	ev := &Event{Kind: KindOfCeremony(e.Type), Index: index, Sender: e.Sender}
 	if e.Type == threshold.TypeResponse {
-		key[0] |= uint32(binary.BigEndian.Uint32(e.Body[:4])) << 8
+		ev.Complainer = binary.BigEndian.Uint32(e.Body[:4])
 	}
-	// A second entry, even with the same body under another signature,
-	// would make the ceremony see equivocation (spec/threshold.md §3
-	// compares whole entries); an identical re-post never gets here.
-	if _, ok := s.dkgBy[key]; ok && e.Type != threshold.TypeComplaint {
-		return reject(ReasonDuplicate, "trustee %d already posted a %s entry; a different one would be equivocation", e.Sender, e.Type), nil
+	if rej := s.rules.Check(ev); rej != nil {
+		return rej, nil
 	}
-	s.dkgBy[key] = e.Body
 	s.dkg = append(s.dkg, e)
-	if e.Type == threshold.TypeShares {
-		s.dealt = true
-	}
+	s.rules.Apply(ev)
 	return nil, nil
 }
 
@@ -353,20 +318,20 @@ func entryCeremony(b []byte) []byte {
 }
 
 func (s *state) admitDecryption(c *admitCtx, e *threshold.Entry, index int64) (*RejectError, error) {
-	if s.phase != PhaseDecrypting {
-		return phaseReject(s.phase, "a decryption-shares entry (counting starts after close and mixing)"), nil
+	if s.rules.Phase != PhaseDecrypting {
+		return phaseReject(s.rules.Phase, "a decryption-shares entry (counting starts after close and mixing)"), nil
 	}
 	if len(e.Body) < 32 {
 		return reject(ReasonMalformed, "decryption shares: body of %d bytes", len(e.Body)), nil
 	}
-	lh := [32]byte(e.Body[:32])
-	i := slices.IndexFunc(s.lists, func(l *decList) bool { return l.hash == lh })
+	ev := &Event{Kind: KindDecryptionShares, Index: index, Sender: e.Sender, List: [32]byte(e.Body[:32])}
+	i := slices.IndexFunc(s.lists, func(l *decList) bool { return l.hash == ev.List })
 	if i < 0 {
-		return reject(ReasonInvalid, "decryption shares of trustee %d are for list %x…, which is not a list to decrypt", e.Sender, lh[:8]), nil
+		return reject(ReasonInvalid, "decryption shares of trustee %d are for list %x…, which is not a list to decrypt", e.Sender, ev.List[:8]), nil
 	}
 	l := s.lists[i]
-	if _, ok := l.shares[e.Sender]; ok {
-		return reject(ReasonDuplicate, "trustee %d already posted decryption shares for list %q", e.Sender, l.name), nil
+	if rej := s.rules.Check(ev); rej != nil {
+		return rej, nil
 	}
 	if !c.replay {
 		if err := threshold.VerifyDecryptionEntry(s.setup, s.dkgResult, l.cts, e); err != nil {
@@ -374,12 +339,13 @@ func (s *state) admitDecryption(c *admitCtx, e *threshold.Entry, index int64) (*
 		}
 	}
 	l.shares[e.Sender] = index
+	s.rules.Apply(ev)
 	return nil, nil
 }
 
 func (s *state) admitStage(c *admitCtx, sub *submission, index int64) (*RejectError, error) {
-	if s.phase != PhaseMixing {
-		return phaseReject(s.phase, "a mix stage"), nil
+	if rej := s.rules.Check(&Event{Kind: KindStage, Index: index}); rej != nil {
+		return rej, nil
 	}
 	st, err := mixnet.ParseStage(sub.entry)
 	if err != nil {
@@ -416,15 +382,15 @@ func (s *state) admitStage(c *admitCtx, sub *submission, index int64) (*RejectEr
 }
 
 func (s *state) checkBallotCommon(sub *submission) *RejectError {
-	if s.phase != PhaseOpen {
-		what := "a ballot"
-		if sub.typ == TypeChallenge {
-			what = "a challenge"
+	kind, what := KindBallot, "a ballot"
+	if sub.typ == TypeChallenge {
+		kind, what = KindChallenge, "a challenge"
+	}
+	if rej := s.rules.Check(&Event{Kind: kind}); rej != nil {
+		if s.rules.Phase > PhaseOpen {
+			return phaseReject(s.rules.Phase, what+" (voting has closed)")
 		}
-		if s.phase > PhaseOpen {
-			return phaseReject(s.phase, what+" (voting has closed)")
-		}
-		return phaseReject(s.phase, what+" (voting has not opened)")
+		return phaseReject(s.rules.Phase, what+" (voting has not opened)")
 	}
 	if sub.pre != nil {
 		return sub.pre

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"golang.org/x/mod/sumdb/note"
 
+	"github.com/urnavote/urna/bulletin"
 	"github.com/urnavote/urna/verifier"
 )
 
@@ -22,10 +22,11 @@ const recordDir = RecordDir
 
 // recordCase is an entry of record/cases.json.
 type recordCase struct {
-	Dir     string `json:"dir"`
-	Expect  string `json:"expect"`
-	Step    string `json:"step,omitempty"`
-	Comment string `json:"comment"`
+	Dir      string `json:"dir"`
+	Expect   string `json:"expect"`
+	Election string `json:"election,omitempty"`
+	Step     string `json:"step,omitempty"`
+	Comment  string `json:"comment"`
 }
 
 func loadRecordCases(t *testing.T) []recordCase {
@@ -46,7 +47,7 @@ func TestRecord(t *testing.T) {
 	cases := loadRecordCases(t)
 	vkey, err := os.ReadFile(path.Join(recordDir, "valid", "board.vkey"))
 	require.NoError(t, err)
-	key, err := note.NewVerifier(strings.TrimSpace(string(vkey)))
+	key, err := bulletin.ParseBoardKey(string(vkey))
 	require.NoError(t, err)
 
 	dirs := map[string]bool{}
@@ -60,15 +61,25 @@ func TestRecord(t *testing.T) {
 	valid := 0
 	for _, c := range cases {
 		require.NotEmpty(t, c.Comment, c.Dir)
-		require.True(t, dirs[c.Dir], "%s: no such directory", c.Dir)
-		delete(dirs, c.Dir)
-		t.Run(c.Dir, func(t *testing.T) {
-			rep, err := verifier.VerifyDir(context.Background(), path.Join(recordDir, c.Dir), verifier.Options{BoardKey: key})
+		_, ok := dirs[c.Dir]
+		require.True(t, ok, "%s: no such directory", c.Dir)
+		dirs[c.Dir] = false
+		t.Run(c.Dir+"/"+c.Expect, func(t *testing.T) {
+			opts := verifier.Options{BoardKey: key}
+			if c.Election != "" {
+				fp, err := bulletin.ParseFingerprint(c.Election)
+				require.NoError(t, err)
+				opts.Election = &fp
+			}
+			rep, err := verifier.VerifyDir(context.Background(), path.Join(recordDir, c.Dir), opts)
 			require.NoError(t, err)
 			switch c.Expect {
-			case Valid:
-				valid++
+			case Valid, Unanchored:
+				if c.Expect == Valid {
+					valid++
+				}
 				require.Empty(t, c.Step)
+				require.Equal(t, c.Expect == Valid, rep.Anchored, rep.Text())
 				require.True(t, rep.OK, rep.Text())
 				require.Nil(t, rep.FirstFailure(), rep.Text())
 				require.Len(t, rep.Steps, 13)
@@ -87,7 +98,9 @@ func TestRecord(t *testing.T) {
 		})
 	}
 	require.Equal(t, 1, valid, "one valid record")
-	require.Empty(t, dirs, "directories of record/ not in cases.json")
+	for d, missed := range dirs {
+		require.False(t, missed, "directory %s of record/ not in cases.json", d)
+	}
 
 	// Every tampering the verifier knows has a case.
 	have := map[string]bool{}

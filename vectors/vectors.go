@@ -31,6 +31,9 @@ const Seed = "urna/v1/vectors/2026-11-22"
 const (
 	Valid   = "valid"
 	Invalid = "invalid"
+	// Unanchored is the expectation of a record case that passes every
+	// step but is checked without an election fingerprint.
+	Unanchored = "unanchored"
 )
 
 // Error classes of invalid cases.

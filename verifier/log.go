@@ -11,9 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
-	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/urnavote/urna/bulletin"
@@ -130,21 +128,22 @@ func (v *run) v1() (string, *Failure, error) {
 	if err != nil {
 		return "", fail(-1, bulletin.RecordCheckpoint, "cannot read the checkpoint: %v", err), nil
 	}
-	warn := ""
 	v.key = v.opts.BoardKey
+	v.rep.BoardKeyFrom = "given by the caller"
 	if v.key == nil {
 		b, err := os.ReadFile(v.path(bulletin.RecordVKey))
 		if err != nil {
 			return "", fail(-1, "board key", "no board key given and the record has no %s: get the board's key from the election authority", bulletin.RecordVKey), nil
 		}
-		if v.key, err = note.NewVerifier(strings.TrimSpace(string(b))); err != nil {
-			return "", fail(-1, bulletin.RecordVKey, "not a verifier key: %v", err), nil
+		if v.key, err = bulletin.ParseBoardKey(string(b)); err != nil {
+			return "", fail(-1, bulletin.RecordVKey, "%v", err), nil
 		}
-		v.keyFromDir = true
-		warn = fmt.Sprintf("; WARNING: the board key was taken from the record's own %s, not from the election authority", bulletin.RecordVKey)
+		v.rep.BoardKeyFrom = "the record's own " + bulletin.RecordVKey + " (not an anchor by itself: the election fingerprint covers it)"
 	}
-	origin, _, _ := strings.Cut(string(signed), "\n")
-	cp, err := bulletin.ParseCheckpoint(signed, v.key, origin)
+	v.rep.BoardKey = v.key.String()
+	// The origin is the key's name, never the checkpoint's own first line
+	// (spec/board-log.md): a checkpoint for another origin is another log.
+	cp, err := bulletin.ParseCheckpoint(signed, v.key.Verifier(), v.key.Name)
 	if err != nil {
 		return "", fail(-1, bulletin.RecordCheckpoint, "%v", err), nil
 	}
@@ -200,8 +199,8 @@ func (v *run) v1() (string, *Failure, error) {
 	if root != cp.Tree.Hash {
 		return "", fail(-1, "root hash", "the log's %d entries hash to %x, the signed checkpoint's root is %x", v.n, root[:], cp.Tree.Hash[:]), nil
 	}
-	return fmt.Sprintf("checkpoint of %q signed by %s; %d entries hash to its root; %d blobs match their references%s",
-		cp.Origin, v.key.Name(), v.n, blobs, warn), nil, nil
+	return fmt.Sprintf("checkpoint of %q signed by its board key (%s); %d entries hash to its root; %d blobs match their references",
+		cp.Origin, v.rep.BoardKeyFrom, v.n, blobs), nil, nil
 }
 
 // v2: further checkpoints.
@@ -233,7 +232,7 @@ func (v *run) v2() (string, *Failure, error) {
 		return "no further checkpoints given", nil, nil
 	}
 	for _, c := range cps {
-		cp, err := bulletin.ParseCheckpoint(c.b, v.key, v.cp.Origin)
+		cp, err := bulletin.ParseCheckpoint(c.b, v.key.Verifier(), v.key.Name)
 		if err != nil {
 			return "", fail(-1, c.name, "%v", err), nil
 		}

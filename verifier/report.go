@@ -35,15 +35,19 @@ func roundDur(d time.Duration) time.Duration {
 // the failure if any, and the recomputed protocol.
 func (r *Report) Text() string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n", r.AnchorNote)
 	fmt.Fprintf(&b, "Verification of the election record %s\n", r.Record)
 	if r.Title != "" || r.ElectionID != "" {
 		fmt.Fprintf(&b, "  election       %s (%s)\n", r.Title, r.ElectionID)
+	}
+	if r.Fingerprint != "" {
+		fmt.Fprintf(&b, "  fingerprint    %s\n", r.Fingerprint)
 	}
 	if r.ElectionHash != "" {
 		fmt.Fprintf(&b, "  election hash  %s\n", r.ElectionHash)
 	}
 	if r.Origin != "" {
-		fmt.Fprintf(&b, "  board          %s\n", r.Origin)
+		fmt.Fprintf(&b, "  board          %s (key from %s)\n", r.Origin, r.BoardKeyFrom)
 		fmt.Fprintf(&b, "  log            %d entries, root %s\n", r.Size, r.Root)
 	}
 	b.WriteString("\n")
@@ -56,6 +60,8 @@ func (r *Report) Text() string {
 				line += "  " + s.Summary
 			}
 			line += fmt.Sprintf("  (%s)", roundDur(s.Duration))
+		} else if s.Summary != "" {
+			line += "  not checked: " + s.Summary
 		}
 		b.WriteString(line + "\n")
 		if s.Failure != nil {
@@ -63,10 +69,19 @@ func (r *Report) Text() string {
 		}
 	}
 	b.WriteString("\n")
-	if r.OK {
-		fmt.Fprintf(&b, "The record verifies: all %d steps passed (%s).\n", len(r.Steps), roundDur(r.Duration))
-	} else if f := r.FirstFailure(); f != nil {
-		fmt.Fprintf(&b, "The record does NOT verify: step %s (%s) failed; later steps were not checked.\n", f.ID, f.Title)
+	switch fs := r.Failures(); {
+	case r.OK && r.Anchored:
+		fmt.Fprintf(&b, "The record verifies: all %d steps passed, and it is the election with the fingerprint given (%s).\n", len(r.Steps), roundDur(r.Duration))
+	case r.OK:
+		fmt.Fprintf(&b, "Every one of the %d steps passed (%s), but the record is NOT ANCHORED: without the election fingerprint it is not shown to be the real election.\n", len(r.Steps), roundDur(r.Duration))
+	case len(fs) == 1:
+		fmt.Fprintf(&b, "The record does NOT verify: step %s (%s) failed; steps that depend on it were not checked.\n", fs[0].ID, fs[0].Title)
+	default:
+		ids := make([]string, len(fs))
+		for i, f := range fs {
+			ids[i] = f.ID
+		}
+		fmt.Fprintf(&b, "The record does NOT verify: steps %s failed; steps that depend on them were not checked.\n", strings.Join(ids, ", "))
 	}
 	if r.Result != nil {
 		b.WriteString("\nRecomputed protocol (the label \"refused by the board\" is reported by the board; not covered by its checkpoints)\n\n")
@@ -203,26 +218,29 @@ svg text{font-size:12px;font-family:system-ui,sans-serif}
 </style>
 </head>
 <body>
+<div class="verdict {{if .R.Anchored}}ok{{else}}bad{{end}}" id="anchor">{{.R.AnchorNote}}</div>
 <h1>Verification of {{if .R.Title}}“{{.R.Title}}”{{else}}an election record{{end}}</h1>
 <p>This page is the report of an independent verifier. It re-checked the published
-election record on its own, trusting nothing but the bulletin board's public key:
+election record on its own, trusting nothing but the election fingerprint published by the
+election authority (if one was given, see the box above):
 that the record is the one the board signed, that every ballot is a valid vote of an
 eligible voter, that the ballots counted are exactly the ones cast, that the trustees'
 shuffles and decryptions are proven correct, and that the published result is what
 those ballots add up to. Nobody can read an individual vote from the record.</p>
-<div class="verdict {{if .R.OK}}ok{{else}}bad{{end}}">{{if .R.OK}}✓ The record verifies: all {{len .R.Steps}} checks passed.{{else}}✗ The record does <strong>not</strong> verify: step {{.Fail.ID}} ({{.Fail.Title}}) failed. Later checks were not made.{{end}}</div>
+<div class="verdict {{if .R.OK}}ok{{else}}bad{{end}}">{{if .R.OK}}✓ All {{len .R.Steps}} checks passed{{if not .R.Anchored}}, but the record is not anchored (see above){{end}}.{{else}}✗ The record does <strong>not</strong> verify: step {{.Fail.ID}} ({{.Fail.Title}}) failed{{if gt (len .Fails) 1}}, and {{len .Fails}} steps in all{{end}}. Checks that depend on a failed step were not made.{{end}}</div>
 <dl>
 {{if .R.ElectionID}}<dt>Election</dt><dd>{{.R.Title}} ({{.R.ElectionID}})</dd>{{end}}
+{{if .R.Fingerprint}}<dt>Election fingerprint</dt><dd>{{.R.Fingerprint}}</dd>{{end}}
 {{if .R.ElectionHash}}<dt>Election hash</dt><dd>{{.R.ElectionHash}}</dd>{{end}}
 <dt>Record</dt><dd>{{.R.Record}}</dd>
-{{if .R.Origin}}<dt>Board</dt><dd>{{.R.Origin}}</dd><dt>Log</dt><dd>{{.R.Size}} entries, root {{.R.Root}}</dd>{{end}}
+{{if .R.Origin}}<dt>Board</dt><dd>{{.R.Origin}} (key from {{.R.BoardKeyFrom}})</dd><dt>Log</dt><dd>{{.R.Size}} entries, root {{.R.Root}}</dd>{{end}}
 <dt>Time</dt><dd>{{dur .R.Duration}}</dd>
 </dl>
 <h2>The checks</h2>
 <table>
 {{range .R.Steps}}<tr class="step {{.Status}}"><td class="mark">{{mark .Status}}</td><td><strong>{{.ID}} {{.Title}}</strong>
 <div class="expl">{{.Explanation}}</div>
-{{if ne .Status "skipped"}}<div class="sum">{{.Summary}} <span class="expl">({{dur .Duration}})</span></div>{{else}}<div class="expl">Not checked: an earlier step failed.</div>{{end}}
+{{if ne .Status "skipped"}}<div class="sum">{{.Summary}} <span class="expl">({{dur .Duration}})</span></div>{{else}}<div class="expl">Not checked: {{if .Summary}}{{.Summary}}{{else}}an earlier step failed{{end}}.</div>{{end}}
 {{with .Failure}}<div class="failure">{{if ge .Entry 0}}entry {{.Entry}}: {{end}}{{if .Field}}{{.Field}}: {{end}}{{.Problem}}</div>{{end}}
 </td></tr>
 {{end}}</table>
@@ -248,9 +266,10 @@ func (r *Report) HTML() ([]byte, error) {
 	data := struct {
 		R      *Report
 		Fail   *StepResult
+		Fails  []*StepResult
 		Charts []chart
 		Rows   []countRow
-	}{R: r, Fail: r.FirstFailure()}
+	}{R: r, Fail: r.FirstFailure(), Fails: r.Failures()}
 	if r.Result != nil {
 		data.Charts, data.Rows = charts(r.Result), countRows(r.Result)
 	}

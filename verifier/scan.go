@@ -42,9 +42,12 @@ type scanState struct {
 	mu    sync.Mutex
 	fails map[string]*Failure // first failure per step, by entry
 
-	phase  bulletin.Phase
+	rules  *bulletin.Rules // the board's own sequencing rules (V3)
 	admin  ed25519.PublicKey
 	adminN int // administrator entries with a valid signature
+	lists  int // lists to decrypt, fixed at the move to mixing
+
+	genesisBody []byte
 
 	ceremonyIdx []int64
 	ceremonyRaw [][]byte
@@ -54,7 +57,7 @@ type scanState struct {
 	ovrIdx      []int64
 	ovrBodies   [][]byte
 	stages      []int64
-	shares      []int64
+	shares      []shareRef
 	resultIdx   int64
 	resultBody  []byte
 
@@ -81,6 +84,13 @@ func (s *scanState) fail(step string, f *Failure) {
 	}
 }
 
+// shareRef is a decryption-shares entry: its index, sender and list hash.
+type shareRef struct {
+	index  int64
+	sender uint32
+	list   [32]byte
+}
+
 type ballotItem struct {
 	index     int64
 	raw       []byte // the ballot encoding
@@ -91,7 +101,7 @@ type ballotItem struct {
 // scan reads the log once, checking V3 as it goes and collecting what
 // V4–V7 need; ballots are verified in chunks on another goroutine.
 func (v *run) scan() error {
-	s := &scanState{fails: map[string]*Failure{}, resultIdx: -1, eligible: map[[32]byte]bool{}, overridden: map[[32]byte]bool{},
+	s := &scanState{fails: map[string]*Failure{}, resultIdx: -1, rules: bulletin.NewRules(), eligible: map[[32]byte]bool{}, overridden: map[[32]byte]bool{},
 		tracking: map[code]int64{}, challenged: map[code]int64{}, voted: map[[32]byte]int64{}}
 	v.sc = s
 	lr, err := openLog(v.dir)
@@ -148,46 +158,35 @@ func (v *run) scan() error {
 		if i == 0 && t != bulletin.TypeAdmin {
 			v3(0, "type", "entry 0 is not the genesis entry (type 0x%02x)", t)
 		}
-		if s.phase == bulletin.PhasePublished {
-			v3(i, "phase", "entry of type 0x%02x after the election was published: phase published admits nothing", t)
-			continue
+		rule := func(ev *bulletin.Event) bool {
+			ev.Index = i
+			if rej := s.rules.Check(ev); rej != nil {
+				v3(i, "phase", "%s", rej.Detail)
+				return false
+			}
+			s.rules.Apply(ev)
+			return true
 		}
 		switch t {
 		case bulletin.TypeAdmin:
-			v.scanAdmin(i, e)
+			v.scanAdmin(i, e, rule)
 			if v.manifest != nil && ballotSize == 0 {
 				ballotSize, _ = election.BallotSize(v.manifest)
 			}
-		case byte(threshold.TypeCommitment), byte(threshold.TypeShares), byte(threshold.TypeComplaint), byte(threshold.TypeResponse):
-			if s.phase != bulletin.PhaseKeyCeremony || s.manifestRaw != nil {
-				v3(i, "phase", "trustee ceremony entry in phase %s%s; the ceremony takes place in phase key-ceremony, before the manifest", s.phase, ifs(s.manifestRaw != nil, " after the manifest", ""))
-				continue
-			}
-			s.ceremonyIdx = append(s.ceremonyIdx, i)
-			s.ceremonyRaw = append(s.ceremonyRaw, e)
-		case byte(threshold.TypeDecryptionShares):
-			if s.phase != bulletin.PhaseDecrypting {
-				v3(i, "phase", "decryption shares in phase %s: decryption shares are admitted only while decrypting, after close and mixing", s.phase)
-				continue
-			}
-			s.shares = append(s.shares, i)
+		case byte(threshold.TypeCommitment), byte(threshold.TypeShares), byte(threshold.TypeComplaint), byte(threshold.TypeResponse),
+			byte(threshold.TypeDecryptionShares):
+			v.scanTrustee(i, e, rule)
 		case bulletin.TypeStage:
-			if s.phase != bulletin.PhaseMixing {
-				v3(i, "phase", "mix stage in phase %s: mix stages are admitted only while mixing", s.phase)
-				continue
+			if rule(&bulletin.Event{Kind: bulletin.KindStage}) {
+				s.stages = append(s.stages, i)
 			}
-			s.stages = append(s.stages, i)
 		case bulletin.TypeBallot, bulletin.TypeChallenge:
-			what := "ballot"
+			ev := &bulletin.Event{Kind: bulletin.KindBallot}
 			if t == bulletin.TypeChallenge {
-				what = "challenge"
+				ev.Kind = bulletin.KindChallenge
 			}
-			if s.phase != bulletin.PhaseOpen {
-				v3(i, "phase", "%s in phase %s: ballots and challenges are admitted only while the election is open", what, s.phase)
-				continue
-			}
-			if v.manifest == nil {
-				continue // V5 fails
+			if !rule(ev) || v.manifest == nil {
+				continue // V3 or V5 fails
 			}
 			body := e[bulletin.EntryHeaderSize:]
 			it := ballotItem{index: i, raw: body, challenge: t == bulletin.TypeChallenge}
@@ -211,8 +210,8 @@ func (v *run) scan() error {
 	if _, _, err := lr.next(); err != io.EOF {
 		return errors.New("log grew while reading")
 	}
-	if s.phase != bulletin.PhasePublished {
-		v3(-1, "phase", "the log ends in phase %s: the election is not finished (the record must end in phase published)", s.phase)
+	if s.rules.Phase != bulletin.PhasePublished {
+		v3(-1, "phase", "the log ends in phase %s: the election is not finished (the record must end in phase published)", s.rules.Phase)
 	}
 	return nil
 }
@@ -224,7 +223,18 @@ func ifs(c bool, a, b string) string {
 	return b
 }
 
-func (v *run) scanAdmin(i int64, e []byte) {
+// adminKinds maps administrator entry kinds to the rules' kinds.
+var adminKinds = map[bulletin.AdminKind]bulletin.Kind{
+	bulletin.AdminGenesis: bulletin.KindGenesis, bulletin.AdminPhase: bulletin.KindPhase,
+	bulletin.AdminManifest: bulletin.KindManifest, bulletin.AdminCredentials: bulletin.KindCredentials,
+	bulletin.AdminOverrides: bulletin.KindOverrides, bulletin.AdminResult: bulletin.KindResult,
+}
+
+// scanAdmin checks an administrator entry: its form and signature and,
+// through rule, where it stands (V3). Its body is checked by the step that
+// owns it: the ceremony setup here, the manifest in V5, credentials and
+// overrides in V6, the result in V13.
+func (v *run) scanAdmin(i int64, e []byte, rule func(*bulletin.Event) bool) {
 	s := v.sc
 	v3 := func(field, format string, args ...any) { s.fail("V3", fail(i, field, format, args...)) }
 	a, err := bulletin.ParseAdminEntry(e)
@@ -236,9 +246,11 @@ func (v *run) scanAdmin(i int64, e []byte) {
 		v3("board ID", "%s entry for board %x…, not this board %q", a.Kind, a.Board[:8], v.cp.Origin)
 		return
 	}
+	ev := &bulletin.Event{Kind: adminKinds[a.Kind]}
 	if a.Kind == bulletin.AdminGenesis {
-		if i != 0 {
-			v3("kind", "a second genesis entry; genesis must be entry 0")
+		ev.Index = i
+		if rej := s.rules.Check(ev); rej != nil {
+			v3("kind", "a second genesis entry: %s", rej.Detail)
 			return
 		}
 		g, err := bulletin.ParseGenesis(a.Body)
@@ -255,12 +267,14 @@ func (v *run) scanAdmin(i int64, e []byte) {
 			v3("genesis: ceremony setup", "%v", err)
 			return
 		}
-		s.admin = g.Admin
+		s.admin, s.genesisBody = g.Admin, a.Body
 		s.adminN++
 		v.setup, v.ceremony = setup, setup.Hash()
+		s.rules.Threshold = setup.Threshold
+		rule(ev)
 		return
 	}
-	if s.admin == nil {
+	if !s.rules.Genesis() {
 		v3("kind", "%s entry before a valid genesis entry", a.Kind)
 		return
 	}
@@ -275,40 +289,30 @@ func (v *run) scanAdmin(i int64, e []byte) {
 			v3("phase", "phase entry body of %d bytes, want 1", len(a.Body))
 			return
 		}
-		next := bulletin.Phase(a.Body[0])
-		if next != s.phase+1 || next > bulletin.PhasePublished {
-			v3("phase", "moves from %s to %s; phases advance one at a time (next: %s)", s.phase, next, s.phase+1)
-			return
+		// The move to decrypting needs t stages on every chain: V10
+		// checks that, since the chains' lists are recomputed there.
+		ev.Next = bulletin.Phase(a.Body[0])
+		if rule(ev) && ev.Next == bulletin.PhaseMixing {
+			s.lists = v.listsToDecrypt()
 		}
-		switch next {
-		case bulletin.PhaseOpen:
-			if s.manifestRaw == nil || s.eligibleN == 0 {
-				v3("phase", "opens the election before the manifest and credentials are on the board")
-				return
-			}
-		case bulletin.PhasePublished:
-			if s.resultIdx < 0 {
-				v3("phase", "publishes before the result is on the board")
-				return
-			}
+	case bulletin.AdminResult:
+		ev.Lists = s.lists
+		if rule(ev) {
+			s.resultIdx, s.resultBody = i, a.Body
 		}
-		s.phase = next
 	case bulletin.AdminManifest:
-		if s.phase != bulletin.PhaseKeyCeremony || s.manifestRaw != nil {
-			v3("phase", "manifest in phase %s%s: one manifest, in phase key-ceremony", s.phase, ifs(s.manifestRaw != nil, " (a second manifest)", ""))
-			return
+		if rule(ev) {
+			s.manifestRaw, v.manifestIdx = a.Body, i
+			v.checkManifest()
 		}
-		s.manifestRaw, v.manifestIdx = a.Body, i
-		v.checkManifest()
 	case bulletin.AdminCredentials:
-		if s.phase != bulletin.PhaseKeyCeremony {
-			v3("phase", "credentials entry in phase %s: credentials are published in phase key-ceremony", s.phase)
+		if !rule(ev) {
 			return
 		}
 		s.credIdx, s.credBodies = append(s.credIdx, i), append(s.credBodies, a.Body)
 		list, err := election.ParsePublicList(a.Body)
 		if err != nil {
-			s.fail("V6", fail(i, "credentials", "%v", err))
+			s.fail("V6", fail(i, "credentials", "the list of public credentials does not decode: %v", err))
 			return
 		}
 		for k, p := range list {
@@ -320,14 +324,13 @@ func (v *run) scanAdmin(i int64, e []byte) {
 		}
 		s.eligibleN += len(list)
 	case bulletin.AdminOverrides:
-		if s.phase != bulletin.PhaseClosed {
-			v3("phase", "overrides entry in phase %s: overrides are admitted only while closed", s.phase)
+		if !rule(ev) {
 			return
 		}
 		s.ovrIdx, s.ovrBodies = append(s.ovrIdx, i), append(s.ovrBodies, a.Body)
 		list, err := election.ParsePublicList(a.Body)
 		if err != nil {
-			s.fail("V6", fail(i, "overrides", "%v", err))
+			s.fail("V6", fail(i, "overrides", "the list of overridden credentials does not decode: %v", err))
 			return
 		}
 		for k, p := range list {
@@ -341,13 +344,81 @@ func (v *run) scanAdmin(i int64, e []byte) {
 			}
 			s.overridden[p] = true
 		}
-	case bulletin.AdminResult:
-		if s.phase != bulletin.PhaseDecrypting || s.resultIdx >= 0 {
-			v3("phase", "result in phase %s%s: one result, while decrypting", s.phase, ifs(s.resultIdx >= 0, " (a second result)", ""))
+	default:
+		v3("kind", "unknown administrator entry kind %d", a.Kind)
+	}
+}
+
+// listsToDecrypt returns the number of lists the board fixes at the move
+// to decrypting (spec/board.md §4.8, §4.9): with at least one counted
+// ballot, the aggregate if there is a homomorphic contest, and a list per
+// mixnet contest.
+func (v *run) listsToDecrypt() int {
+	s, m := v.sc, v.manifest
+	if m == nil {
+		return 0
+	}
+	counted := 0
+	for c := range s.voted {
+		if !s.overridden[c] {
+			counted++
+		}
+	}
+	if counted == 0 {
+		return 0
+	}
+	n := 0
+	if len(election.AggregateLayout(m)) > 0 {
+		n++
+	}
+	for i := range m.Contests {
+		if m.Contests[i].Tally == election.Mixnet {
+			n++
+		}
+	}
+	return n
+}
+
+// scanTrustee checks a trustee entry's form and signature (failing the
+// step that owns it: V4 for the ceremony, V11 for decryption shares) and
+// where it stands (V3).
+func (v *run) scanTrustee(i int64, e []byte, rule func(*bulletin.Event) bool) {
+	s := v.sc
+	typ := threshold.EntryType(e[bulletin.EntryHeaderSize-1])
+	kind := bulletin.KindOfCeremony(typ)
+	if v.setup == nil {
+		rule(&bulletin.Event{Kind: kind}) // out of order before genesis
+		return
+	}
+	step := "V4"
+	if kind == bulletin.KindDecryptionShares {
+		step = "V11"
+	}
+	en, err := threshold.ParseEntry(v.setup, e)
+	if err != nil {
+		s.fail(step, fail(i, "trustee entry", "%v", err))
+		return
+	}
+	ev := &bulletin.Event{Kind: kind, Sender: en.Sender}
+	switch kind {
+	case bulletin.KindResponse:
+		ev.Complainer = binary.BigEndian.Uint32(en.Body[:4])
+	case bulletin.KindDecryptionShares:
+		if len(en.Body) < 32 {
+			s.fail(step, fail(i, "decryption shares", "body of %d bytes, shorter than a list hash", len(en.Body)))
 			return
 		}
-		s.resultIdx, s.resultBody = i, a.Body
+		ev.List = [32]byte(en.Body[:32])
 	}
+	if !rule(ev) {
+		return
+	}
+	if kind == bulletin.KindDecryptionShares {
+		s.shares = append(s.shares, shareRef{index: i, sender: en.Sender, list: ev.List})
+		return
+	}
+	s.ceremonyIdx = append(s.ceremonyIdx, i)
+	s.ceremonyRaw = append(s.ceremonyRaw, e)
 }
 
 // checkManifest runs the ceremony (V4) and checks the manifest (V5) when

@@ -80,8 +80,20 @@ func (v *run) v5() (string, *Failure, error) {
 	m := v.manifest
 	h := m.Hash()
 	v.rep.ElectionID, v.rep.Title, v.rep.ElectionHash = m.ID, m.Title, hex.EncodeToString(h[:])
-	return fmt.Sprintf("manifest %q (%s), %d contests, re-voting %s: valid, canonical, public key is the ceremony's; election hash %x",
-		m.ID, m.Title, len(m.Contests), m.Revoting, h[:]), nil, nil
+	fp := bulletin.ElectionFingerprint(v.key, v.sc.genesisBody, v.sc.manifestRaw)
+	v.rep.Fingerprint = fp.String()
+	anchor := "no election fingerprint given to compare with"
+	if want := v.opts.Election; want != nil {
+		if fp != *want {
+			return "", fail(v.manifestIdx, "election fingerprint", "this record is the election with the fingerprint %s (board key, genesis entry 0 and this manifest), not the election %s that was given: it is another election, or a made-up one",
+				fp, want), nil
+		}
+		v.rep.Anchors = append(v.rep.Anchors, Anchor{Kind: AnchorFingerprint, Value: fp.String(),
+			Detail: "the board key, the genesis entry and the manifest are those of the election fingerprint given"})
+		anchor = "it is the fingerprint given"
+	}
+	return fmt.Sprintf("manifest %q (%s), %d contests, re-voting %s: valid, canonical, public key is the ceremony's; election hash %x; election fingerprint %s: %s",
+		m.ID, m.Title, len(m.Contests), m.Revoting, h[:], fp, anchor), nil, nil
 }
 
 func (v *run) v6() (string, *Failure, error) {
@@ -310,29 +322,14 @@ func (v *run) v9() (string, *Failure, error) {
 	}
 	v.aggregate = sums
 	h := threshold.ListHash(sums)
-	posted := map[[32]byte]int64{}
-	f, err := os.Open(v.path(bulletin.RecordLog))
-	if err != nil {
-		return "", nil, err
+	posted := false
+	for _, r := range v.sc.shares {
+		posted = posted || r.list == h
 	}
-	defer f.Close()
-	for _, i := range v.sc.shares {
-		e, err := v.entry(f, i)
-		if err != nil {
-			return "", nil, err
-		}
-		en, err := threshold.ParseEntry(v.setup, e)
-		if err != nil || len(en.Body) < 32 {
-			continue // V11 names it
-		}
-		if _, ok := posted[[32]byte(en.Body[:32])]; !ok {
-			posted[[32]byte(en.Body[:32])] = i
-		}
-	}
-	if _, ok := posted[h]; !ok {
+	if !posted {
 		first := int64(-1)
 		if len(v.sc.shares) > 0 {
-			first = v.sc.shares[0]
+			first = v.sc.shares[0].index
 		}
 		return "", fail(first, "list hash", "the trustees decrypted no list with the hash %x… of the aggregate recomputed from the %d counted ballots: the ballots counted on the board are not the ones in the record (a ballot was added, dropped or changed)", h[:8], len(v.counted)), nil
 	}
@@ -364,12 +361,12 @@ func (v *run) v10() (string, *Failure, error) {
 		}
 		ci := slices.IndexFunc(v.mixTails, func(c *chain) bool { return c.tailH == st.Input })
 		if ci < 0 {
-			return "", fail(i, "input hash", "the stage of mixer %d shuffled the list %x…, which is no contest's list: the input recomputed from the counted ballots (or the previous stage) differs", st.Mixer, st.Input[:8]), nil
+			return "", fail(i, "input hash", "the stage of %s shuffled the list %x…, which is no contest's list: the input recomputed from the counted ballots (or the previous stage) differs", v.trustee(st.Mixer), st.Input[:8]), nil
 		}
 		ch := v.mixTails[ci]
 		out, err := mixnet.VerifyStage(v.ceremony[:], mixers, v.dkg.PublicKey, ch.tail, ch.stages+1, ch.used, st)
 		if err != nil {
-			field := fmt.Sprintf("contest %q stage %d", ch.contest, ch.stages+1)
+			field := fmt.Sprintf("contest %q stage %d by %s", ch.contest, ch.stages+1, v.trustee(st.Mixer))
 			var ce *mixnet.ChainError
 			if errors.As(err, &ce) {
 				field += " " + ce.Check
@@ -425,59 +422,50 @@ func (v *run) v11() (string, *Failure, error) {
 		return "", nil, err
 	}
 	defer f.Close()
-	byList := map[[32]byte][]int64{}
-	for _, i := range v.sc.shares {
-		e, err := v.entry(f, i)
-		if err != nil {
-			return "", nil, err
+	byList := map[[32]byte][]shareRef{}
+	for _, r := range v.sc.shares {
+		if !slices.ContainsFunc(lists, func(l decList) bool { return l.hash == r.list }) {
+			return "", fail(r.index, "list hash", "decryption shares of %s for the list %x…, which is not a list to decrypt", v.trustee(r.sender), r.list[:8]), nil
 		}
-		en, err := threshold.ParseEntry(v.setup, e)
-		if err != nil {
-			return "", fail(i, "decryption shares", "%v", err), nil
-		}
-		if en.Type != threshold.TypeDecryptionShares || len(en.Body) < 32 {
-			return "", fail(i, "decryption shares", "not a decryption-shares entry with a list hash"), nil
-		}
-		h := [32]byte(en.Body[:32])
-		if !slices.ContainsFunc(lists, func(l decList) bool { return l.hash == h }) {
-			return "", fail(i, "list hash", "decryption shares of trustee %d for list %x…, which is not a list to decrypt", en.Sender, h[:8]), nil
-		}
-		byList[h] = append(byList[h], i)
+		byList[r.list] = append(byList[r.list], r)
 	}
 	v.mixed = map[string][]*elgamal.Element{}
 	var parts []string
-	for _, l := range lists {
-		v.progress("V11 decryption", 0, len(lists))
+	for k, l := range lists {
+		v.progress("V11 decryption", k, len(lists))
 		var entries []*threshold.Entry
-		for _, i := range byList[l.hash] {
-			e, err := v.entry(f, i)
+		at := map[uint32]int64{}
+		for _, r := range byList[l.hash] {
+			e, err := v.entry(f, r.index)
 			if err != nil {
 				return "", nil, err
 			}
-			en, _ := threshold.ParseEntry(v.setup, e)
+			en, err := threshold.ParseEntry(v.setup, e)
+			if err != nil {
+				return "", nil, err // parsed in the scan
+			}
 			entries = append(entries, en)
-		}
-		first := int64(-1)
-		if len(byList[l.hash]) > 0 {
-			first = byList[l.hash][0]
+			at[r.sender] = r.index
 		}
 		pts, excl, err := threshold.CombineWithReport(v.setup, v.dkg, l.cts, entries)
-		if err != nil {
-			return "", fail(first, fmt.Sprintf("list %q", l.name), "%v", err), nil
-		}
-		part := fmt.Sprintf("%s: %d ciphertexts decrypted by trustees %s", l.name, len(l.cts), joinIdx(trusteesOf(entries)))
-		var bad []string
+		// The board admits only decryption-shares entries whose every
+		// share verifies (spec/board.md §4.4), so any excluded share
+		// condemns its entry; a trustee without an entry is no fault.
 		for _, x := range excl {
-			if x.Ciphertext >= 0 {
-				bad = append(bad, fmt.Sprintf("trustee %d share %d excluded (%s)", x.Trustee, x.Ciphertext, x.Reason))
-			} else {
-				bad = append(bad, fmt.Sprintf("trustee %d excluded (%s)", x.Trustee, x.Reason))
+			i, ok := at[x.Trustee]
+			if !ok {
+				continue
 			}
+			field := fmt.Sprintf("list %q decryption shares of %s", l.name, v.trustee(x.Trustee))
+			if x.Ciphertext >= 0 {
+				field += fmt.Sprintf(" share %d", x.Ciphertext)
+			}
+			return "", fail(i, field, "%s", x.Reason), nil
 		}
-		if len(bad) > 0 {
-			part += " [" + strings.Join(bad, "; ") + "]"
+		if err != nil {
+			return "", fail(-1, fmt.Sprintf("list %q", l.name), "%v", err), nil
 		}
-		parts = append(parts, part)
+		parts = append(parts, fmt.Sprintf("%s: %d ciphertexts decrypted by %s", l.name, len(l.cts), v.trustees(trusteesOf(entries))))
 		if l.name == "aggregate" {
 			v.plain = pts
 		} else {
@@ -488,6 +476,22 @@ func (v *run) v11() (string, *Failure, error) {
 		return "nothing to decrypt: no counted ballot", nil, nil
 	}
 	return strings.Join(parts, "; ") + "; every share's proof verified", nil, nil
+}
+
+// trustee names trustee j in election terms: its index and name.
+func (v *run) trustee(j uint32) string {
+	if t := v.setup.Trustee(j); t != nil {
+		return fmt.Sprintf("trustee %d (%s)", j, t.Name)
+	}
+	return fmt.Sprintf("trustee %d", j)
+}
+
+func (v *run) trustees(js []uint32) string {
+	out := make([]string, len(js))
+	for k, j := range js {
+		out[k] = v.trustee(j)
+	}
+	return strings.Join(out, ", ")
 }
 
 func trusteesOf(es []*threshold.Entry) []uint32 {

@@ -35,6 +35,7 @@ type TamperKeys struct {
 var TamperKinds = []string{
 	"changed-ballot", "dropped-ballot", "swapped-mix-output", "bad-decryption-share",
 	"wrong-tally", "forked-checkpoint", "wrong-key-checkpoint",
+	"result-before-shares", "wrong-origin", "malformed-credentials",
 }
 
 // Tamper rewrites the election record in dir (a copy: it is changed in
@@ -53,6 +54,12 @@ var TamperKinds = []string{
 //	                      root, signed by the board, in DIR/checkpoints/    V2
 //	wrong-key-checkpoint  the checkpoint re-signed by another key of the
 //	                      board's name                                      V1
+//	result-before-shares  the result entry moved before the first
+//	                      decryption-shares entry                           V3
+//	wrong-origin          the checkpoint re-signed by the board key for
+//	                      another origin                                    V1
+//	malformed-credentials the last credential of the credentials entry
+//	                      repeated, re-signed by the administrator          V6
 //
 // It is for tests and test vectors: it is not part of verification.
 func Tamper(dir string, kind string, keys TamperKeys) (string, error) {
@@ -84,6 +91,12 @@ func Tamper(dir string, kind string, keys TamperKeys) (string, error) {
 		return t.forked()
 	case "wrong-key-checkpoint":
 		return t.wrongKey()
+	case "result-before-shares":
+		step, err = t.resultBeforeShares()
+	case "wrong-origin":
+		return t.wrongOrigin()
+	case "malformed-credentials":
+		step, err = t.malformedCredentials()
 	default:
 		return "", fmt.Errorf("verifier: tamper: unknown kind %q", kind)
 	}
@@ -298,6 +311,34 @@ func (t *tamperer) wrongKey() (string, error) {
 		return "", err
 	}
 	return "V1", t.writeCheckpoint(signer)
+}
+
+func (t *tamperer) resultBeforeShares() (string, error) {
+	i, _ := t.admin(bulletin.AdminResult)
+	j := t.find(byte(threshold.TypeDecryptionShares))
+	if i < 0 || j < 0 || j > i {
+		return "", errors.New("verifier: tamper: no result after decryption shares")
+	}
+	r := t.entries[i]
+	copy(t.entries[j+1:i+1], t.entries[j:i])
+	t.entries[j] = r
+	return "V3", nil
+}
+
+func (t *tamperer) wrongOrigin() (string, error) {
+	t.origin += "/other"
+	return "V1", t.writeCheckpoint(t.keys.Board)
+}
+
+func (t *tamperer) malformedCredentials() (string, error) {
+	i, a := t.admin(bulletin.AdminCredentials)
+	if a == nil {
+		return "", errors.New("verifier: tamper: no credentials entry")
+	}
+	// Not strictly ascending any more: the list does not decode.
+	body := append(a.Body, a.Body[len(a.Body)-election.CredentialPublicSize:]...)
+	t.entries[i] = bulletin.NewAdminEntry(t.origin, bulletin.AdminCredentials, body, t.keys.Admin).Bytes()
+	return "V6", nil
 }
 
 // write rewrites log.entries (and blobs) from t.entries and re-signs the

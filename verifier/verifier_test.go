@@ -189,7 +189,7 @@ func TestVerifyRecord(t *testing.T) {
 	var steps []string
 	start := time.Now()
 	rep, err := verifier.VerifyDir(context.Background(), f.dir, verifier.Options{
-		BoardKey:    f.e.Verifier,
+		BoardKey:    f.e.BoardKey,
 		Checkpoints: [][]byte{f.receipt},
 		Progress:    func(step string, done, total int) { steps = append(steps, step) },
 	})
@@ -257,7 +257,7 @@ func TestVerifyTampered(t *testing.T) {
 			dir := copyDir(t, f.dir)
 			step, err := verifier.Tamper(dir, kind, keys(f.e))
 			require.NoError(t, err)
-			rep, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.Verifier})
+			rep, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.BoardKey})
 			require.NoError(t, err)
 			require.False(t, rep.OK)
 			ff := rep.FirstFailure()
@@ -285,7 +285,7 @@ func TestVerifyUnsignedCheckpoint(t *testing.T) {
 	require.NoError(t, err)
 	text, _, _ := strings.Cut(string(b), "\n\n")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, bulletin.RecordCheckpoint), []byte(text+"\n\n"), 0o644))
-	rep, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.Verifier})
+	rep, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.BoardKey})
 	require.NoError(t, err)
 	require.Equal(t, "V1", rep.FirstFailure().ID)
 }
@@ -304,7 +304,7 @@ func TestVerifyTiming(t *testing.T) {
 	}
 	f := buildFixture(t, n)
 	start := time.Now()
-	rep, err := verifier.VerifyDir(context.Background(), f.dir, verifier.Options{BoardKey: f.e.Verifier})
+	rep, err := verifier.VerifyDir(context.Background(), f.dir, verifier.Options{BoardKey: f.e.BoardKey})
 	require.NoError(t, err)
 	d := time.Since(start)
 	require.True(t, rep.OK, "%s", rep.Text())

@@ -176,10 +176,11 @@ entry is still on the board.`,
 			{
 				Name:      "status",
 				Usage:     "print what is on the board",
-				UsageText: "urna board status --url URL [--json]",
-				Flags:     withURL(&cli.BoolFlag{Name: "json", Usage: "print the status as JSON"}),
-				Before:    noArgs,
-				Action:    boardStatus,
+				UsageText: "urna board status --url URL [--board-key FILE] [--json]",
+				Flags: withURL(&cli.BoolFlag{Name: "json", Usage: "print the status as JSON"},
+					&cli.StringFlag{Name: "board-key", Usage: "the board's verifier key `FILE`, to print the election fingerprint"}),
+				Before: noArgs,
+				Action: boardStatus,
 			},
 			{
 				Name:      "check-receipt",
@@ -249,9 +250,11 @@ published.`,
 				&cli.StringFlag{Name: "setup", Usage: "the ceremony setup `FILE` from 'urna trustee setup'", Required: true}),
 			sub("phase", "move the election to the next phase",
 				"urna board entry phase --origin ORIGIN --admin admin.key -o FILE PHASE", entryPhase, true),
-			sub("manifest", "publish the election manifest",
-				"urna board entry manifest --origin ORIGIN --admin admin.key --manifest manifest.json -o FILE", entryManifest, false,
-				&cli.StringFlag{Name: "manifest", Usage: "the election manifest `FILE`", Required: true}),
+			sub("manifest", "publish the election manifest, and print the election fingerprint",
+				"urna board entry manifest --origin ORIGIN --admin admin.key --manifest manifest.json [--genesis FILE --board-key FILE] -o FILE", entryManifest, false,
+				&cli.StringFlag{Name: "manifest", Usage: "the election manifest `FILE`", Required: true},
+				&cli.StringFlag{Name: "genesis", Usage: "the genesis entry `FILE`, to print the election fingerprint"},
+				&cli.StringFlag{Name: "board-key", Usage: "the board's verifier key `FILE`, to print the election fingerprint"}),
 			sub("credentials", "publish the public credential list",
 				"urna board entry credentials --origin ORIGIN --admin admin.key --credentials credentials.pub -o FILE", entryCredentials, false,
 				&cli.StringFlag{Name: "credentials", Usage: "the public credential list `FILE` from 'urna registrar new'", Required: true}),
@@ -317,18 +320,19 @@ func loadSeedKey(path, tag, what string) (ed25519.PrivateKey, error) {
 	return ed25519.NewKeyFromSeed(seed), nil
 }
 
-// loadVerifier reads a note verifier key file; its name is the origin.
-func loadVerifier(path string) (note.Verifier, error) {
+// loadBoardKey reads a board verifier key file strictly (spec/board.md
+// §9); its name is the board's origin.
+func loadBoardKey(path string) (*bulletin.BoardKey, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	v, err := note.NewVerifier(strings.TrimSpace(string(b)))
+	k, err := bulletin.ParseBoardKey(string(b))
 	if err != nil {
 		return nil, errorWithHint(fmt.Sprintf("%s: not a board verifier key: %v", path, err),
 			"give the key 'urna board keygen' or 'urna board serve' printed")
 	}
-	return v, nil
+	return k, nil
 }
 
 // Administrator entries.
@@ -365,7 +369,15 @@ func entryGenesis(c *cli.Context) error {
 		return err
 	}
 	g := &bulletin.Genesis{Admin: key.Public().(ed25519.PublicKey), Setup: s.Bytes()}
-	return writeEntry(c, bulletin.AdminGenesis, g.Bytes())
+	if err := writeEntry(c, bulletin.AdminGenesis, g.Bytes()); err != nil {
+		return err
+	}
+	if c.String("output") != "-" {
+		h := s.Hash()
+		fmt.Fprintf(c.App.Writer, "ceremony hash %x (the trustees compare it)\n", h[:])
+		fmt.Fprintln(c.App.Writer, "the election fingerprint covers the board key, this entry and the manifest: 'urna board entry manifest --genesis' prints it; publish it before voting opens")
+	}
+	return nil
 }
 
 func entryPhase(c *cli.Context) error {
@@ -388,7 +400,59 @@ func entryManifest(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeEntry(c, bulletin.AdminManifest, m.JSON())
+	gf, kf := c.String("genesis"), c.String("board-key")
+	if (gf == "") != (kf == "") {
+		return errorWithHint("--genesis and --board-key go together", "give both to print the election fingerprint, or neither")
+	}
+	if err := writeEntry(c, bulletin.AdminManifest, m.JSON()); err != nil {
+		return err
+	}
+	if gf == "" {
+		return nil
+	}
+	fp, err := fingerprintFromFiles(kf, gf, m)
+	if err != nil {
+		return err
+	}
+	w := c.App.Writer
+	if c.String("output") == "-" {
+		w = c.App.ErrWriter
+	}
+	fmt.Fprintf(w, "election fingerprint %s\n", fp)
+	fmt.Fprintln(w, "publish it before voting opens: voters, trustees and auditors compare it ('urna verify --election')")
+	return nil
+}
+
+// fingerprintFromFiles computes the election fingerprint from a board key
+// file, a genesis entry file and a manifest.
+func fingerprintFromFiles(keyFile, genesisFile string, m *election.Manifest) (bulletin.Fingerprint, error) {
+	key, err := loadBoardKey(keyFile)
+	if err != nil {
+		return bulletin.Fingerprint{}, err
+	}
+	g, err := os.ReadFile(genesisFile)
+	if err != nil {
+		return bulletin.Fingerprint{}, err
+	}
+	a, err := bulletin.ParseAdminEntry(g)
+	if err != nil || a.Kind != bulletin.AdminGenesis {
+		return bulletin.Fingerprint{}, errorWithHint(fmt.Sprintf("%s: not a genesis entry", genesisFile), "give the file 'urna board entry genesis' wrote")
+	}
+	if a.Board != bulletin.BoardID(key.Name) {
+		return bulletin.Fingerprint{}, errorWithHint(fmt.Sprintf("%s: the genesis entry is for another board than %q", genesisFile, key.Name),
+			"give the board key of the board the genesis entry is for")
+	}
+	return bulletin.ElectionFingerprint(key, a.Body, m.JSON()), nil
+}
+
+// boardFingerprint computes the election fingerprint from the board key
+// and the genesis and manifest entries on the board.
+func boardFingerprint(c *cli.Context, cl *client.Client, key *bulletin.BoardKey) (bulletin.Fingerprint, error) {
+	g, m, err := cl.ElectionEntries(c.Context)
+	if err != nil {
+		return bulletin.Fingerprint{}, boardError(err)
+	}
+	return bulletin.FingerprintOfEntries(key, g, m)
 }
 
 func loadPublicListFile(path string) ([]byte, error) {
@@ -816,6 +880,17 @@ func boardStatus(c *cli.Context) error {
 		return err
 	}
 	fmt.Fprintf(w, "board       %s\n", st.Origin)
+	if kf := c.String("board-key"); kf != "" && st.Election != "" {
+		key, err := loadBoardKey(kf)
+		if err != nil {
+			return err
+		}
+		fp, err := boardFingerprint(c, cl, key)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "fingerprint %s (compare it with the one the election authority published)\n", fp)
+	}
 	fmt.Fprintf(w, "phase       %s\n", st.Phase)
 	fmt.Fprintf(w, "entries     %d\n", st.Size)
 	fmt.Fprintf(w, "root        %s\n", st.RootHash)
@@ -867,10 +942,11 @@ func boardCheckReceipt(c *cli.Context) error {
 		return errorWithHint(fmt.Sprintf("board check-receipt takes one receipt file, got %d arguments", c.NArg()),
 			"give the receipt 'urna board post --receipt' wrote")
 	}
-	v, err := loadVerifier(c.String("board-key"))
+	key, err := loadBoardKey(c.String("board-key"))
 	if err != nil {
 		return err
 	}
+	v := key.Verifier()
 	path := c.Args().First()
 	b, err := readInput(c, path)
 	if err != nil {
@@ -914,6 +990,11 @@ func boardCheckReceipt(c *cli.Context) error {
 		code = fmt.Sprintf(" (tracking code %s)", r.TrackingCode)
 	}
 	fmt.Fprintf(c.App.Writer, "receipt OK: entry %d%s is in the board of size %d\n", r.Index, code, cur.Tree.N)
+	if fp, err := boardFingerprint(c, cl, key); err == nil {
+		fmt.Fprintf(c.App.Writer, "election fingerprint %s: compare it with the one the election authority published\n", fp)
+	} else {
+		fmt.Fprintf(c.App.ErrWriter, "urna: warning: cannot compute the election fingerprint from the board: %v\n", err)
+	}
 	return nil
 }
 
@@ -923,12 +1004,11 @@ func boardExport(c *cli.Context) error {
 	var vkey []byte
 	origin := ""
 	if p := c.String("board-key"); p != "" {
-		var err error
-		if v, err = loadVerifier(p); err != nil {
+		key, err := loadBoardKey(p)
+		if err != nil {
 			return err
 		}
-		origin = v.Name()
-		vkey, _ = os.ReadFile(p)
+		v, origin, vkey = key.Verifier(), key.Name, []byte(key.String()+"\n")
 	}
 	var reg *election.Registrar
 	if c.String("registrar") != "" {

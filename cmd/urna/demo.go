@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -131,14 +130,20 @@ func demoMain(ctx context.Context, o demoOptions, stdout, stderr io.Writer) (err
 		return fmt.Errorf("building the election: %w", err)
 	}
 	pk := e.Result.PublicKey.Bytes()
-	fp := sha256.Sum256(pk)
+	fp := e.Fingerprint()
 	var names []string
 	for _, id := range e.Setup.Trustees {
 		names = append(names, id.Name)
 	}
 	line("key ceremony", fmt.Sprintf("%d of %d trustees (%s); %s", o.Threshold, o.Trustees, strings.Join(names, ", "),
 		plural(o.Voters, "credential", "credentials")), time.Since(t))
-	fmt.Fprintf(stdout, "  %-16s %s (fingerprint %s)\n", "election key", hex.EncodeToString(pk), hex.EncodeToString(fp[:8]))
+	fmt.Fprintf(stdout, "  %-16s %s\n", "election key", hex.EncodeToString(pk))
+	// The authority publishes the fingerprint before voting opens; here
+	// it is printed and written next to the record.
+	fmt.Fprintf(stdout, "  %-16s %s (published before voting opens; in %s)\n", "fingerprint", fp, filepath.Join(dir, "election.fingerprint"))
+	if err := os.WriteFile(filepath.Join(dir, "election.fingerprint"), []byte(fp.String()+"\n"), 0o644); err != nil {
+		return err
+	}
 	if err := os.WriteFile(filepath.Join(dir, "board.vkey"), []byte(e.BoardVKey+"\n"), 0o644); err != nil {
 		return err
 	}
@@ -238,9 +243,9 @@ func demoMain(ctx context.Context, o demoOptions, stdout, stderr io.Writer) (err
 		return err
 	}
 
-	// The verification, from the record and the board key alone.
+	// The verification, from the record, anchored to the fingerprint.
 	t = time.Now()
-	vo := verifier.Options{BoardKey: e.Verifier}
+	vo := verifier.Options{BoardKey: e.BoardKey, Election: &fp}
 	if bar.w != nil {
 		vo.Progress = bar.update
 	}
@@ -285,8 +290,8 @@ func demoMain(ctx context.Context, o demoOptions, stdout, stderr io.Writer) (err
 		protocol = rep.Result.Text()
 	}
 	fmt.Fprintln(stdout, protocol)
-	if rep.OK {
-		fmt.Fprintln(stdout, "verification: ok (every step of the record's verification passed)")
+	if rep.OK && rep.Anchored {
+		fmt.Fprintf(stdout, "verification: ok (every step passed, and the record is the election with fingerprint %s)\n", fp)
 	} else {
 		fmt.Fprintln(stdout, "verification: FAILED")
 	}
@@ -294,8 +299,8 @@ func demoMain(ctx context.Context, o demoOptions, stdout, stderr io.Writer) (err
 	fmt.Fprintf(stdout, "  %-16s %s, %s\n", "audit report", reportTxt, reportJSON)
 	fmt.Fprintf(stdout, "  %-16s %s\n", "web page", verifyHTML)
 	fmt.Fprintf(stdout, "  %-16s %s\n", "board key", filepath.Join(dir, "board.vkey"))
-	fmt.Fprintf(stdout, "\nverify it yourself: urna verify --board-key %s %s\n", filepath.Join(dir, "board.vkey"), recordDir)
-	if !rep.OK {
+	fmt.Fprintf(stdout, "\nverify it yourself: urna verify --election %s %s\n", fp, recordDir)
+	if !rep.OK || !rep.Anchored {
 		f := rep.FirstFailure()
 		msg := "the record did not verify"
 		if f != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/urnavote/urna/bulletin"
 	"github.com/urnavote/urna/election"
 )
 
@@ -69,6 +70,32 @@ SHA-256 hash of its canonical encoding, which every proof of the
 election binds. Publish it, and compare it over a second channel: the
 same hash means the same manifest, however its JSON is formatted.`,
 				Action: electionHash,
+			},
+			{
+				Name:      "fingerprint",
+				Usage:     "print the election fingerprint, to publish before voting opens",
+				UsageText: "urna election fingerprint --board-key FILE (--genesis FILE --manifest FILE | --url URL)",
+				Description: `fingerprint prints the election fingerprint (spec/board.md §9): one hash
+of the board's key, the genesis entry (the board, the administrator's key
+and the trustees) and the manifest with its election key. The election
+authority computes it once the manifest is on the board and publishes it
+before voting opens, through channels outside the board. Voters, trustees
+and auditors compare it with what their tools print, and 'urna verify
+--election FINGERPRINT' checks a record against it: a record that passes
+every step but is not of this fingerprint is another election, or a
+made-up one.
+
+Give the genesis entry file ('urna board entry genesis') and the manifest,
+or a board (--url or --url-file) to read both from.`,
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "board-key", Usage: "the board's verifier key `FILE`", Required: true},
+					&cli.StringFlag{Name: "genesis", Usage: "the genesis entry `FILE`"},
+					&cli.StringFlag{Name: "manifest", Usage: "the election manifest `FILE`"},
+					&cli.StringFlag{Name: "url", Usage: "read the entries from the board at `URL`"},
+					&cli.StringFlag{Name: "url-file", Usage: "read the board's URL from `FILE`"},
+				},
+				Before: noArgs,
+				Action: electionFingerprint,
 			},
 			{
 				Name:      "show",
@@ -193,6 +220,43 @@ func electionHash(c *cli.Context) error {
 	}
 	h := m.Hash()
 	fmt.Fprintf(c.App.Writer, "%x\n", h)
+	return nil
+}
+
+func electionFingerprint(c *cli.Context) error {
+	local := c.String("genesis") != "" || c.String("manifest") != ""
+	remote := c.String("url") != "" || c.String("url-file") != ""
+	var fp bulletin.Fingerprint
+	switch {
+	case local && remote:
+		return errorWithHint("give the entries as files or a board, not both", "run 'urna election fingerprint --help' for usage")
+	case local:
+		if c.String("genesis") == "" || c.String("manifest") == "" {
+			return errorWithHint("--genesis and --manifest go together", "give the genesis entry file and the manifest")
+		}
+		m, err := loadManifestFile(c)
+		if err != nil {
+			return err
+		}
+		if fp, err = fingerprintFromFiles(c.String("board-key"), c.String("genesis"), m); err != nil {
+			return err
+		}
+	case remote:
+		key, err := loadBoardKey(c.String("board-key"))
+		if err != nil {
+			return err
+		}
+		cl, err := boardClient(c)
+		if err != nil {
+			return err
+		}
+		if fp, err = boardFingerprint(c, cl, key); err != nil {
+			return err
+		}
+	default:
+		return errorWithHint("no entries given", "give --genesis FILE --manifest FILE, or the board with --url URL")
+	}
+	fmt.Fprintln(c.App.Writer, fp)
 	return nil
 }
 

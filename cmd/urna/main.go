@@ -2,7 +2,7 @@
 //
 // Errors follow the age CLI conventions: a lowercase message prefixed with
 // "urna: " on standard error, optionally followed by "urna: hint: " lines,
-// and exit status 1.
+// and exit status 1 (urna verify also uses 3: see its help).
 package main
 
 import (
@@ -18,6 +18,14 @@ import (
 func main() {
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }
+
+// exitError is an error with its own exit status.
+type exitError struct {
+	error
+	code int
+}
+
+func (e *exitError) Unwrap() error { return e.error }
 
 // hintError is an error that carries advice on what to do next. Commands
 // return it instead of printing, so that run prints every error one way.
@@ -108,6 +116,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		for _, h := range he.hints {
 			fmt.Fprintf(stderr, "urna: hint: %s\n", h)
 		}
+	}
+	if ee := (*exitError)(nil); errors.As(err, &ee) {
+		return ee.code
 	}
 	return 1
 }

@@ -34,6 +34,14 @@ func TestScript(t *testing.T) {
 				out := strings.ReplaceAll(ts.ReadFile(args[0]), args[1], value)
 				ts.Check(os.WriteFile(ts.MkAbs(args[3]), []byte(out), 0o644))
 			},
+			// setenv VAR FILE sets VAR to the trimmed contents of FILE, such
+			// as an election fingerprint printed during the run.
+			"setenv": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: setenv VAR FILE")
+				}
+				ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
+			},
 		},
 	})
 }

@@ -33,6 +33,10 @@ type Options struct {
 	Manifest *election.Manifest
 	// Seed makes everything deterministic.
 	Seed uint64
+	// BoardKey, if set, is the board's signing key instead of one drawn
+	// from the seed: another election on the same board, or made up by
+	// its operator.
+	BoardKey ed25519.PrivateKey
 }
 
 // Election is an election built in code.
@@ -42,6 +46,8 @@ type Election struct {
 	Signer     note.Signer   // the board key
 	Verifier   note.Verifier // its verifier
 	BoardVKey  string        // the verifier key, in note format
+	BoardKey   *bulletin.BoardKey
+	BoardSeed  ed25519.PrivateKey // the board's signing key
 	Setup      *threshold.Setup
 	Identities []*threshold.Identity
 	// CeremonyEntries are the trustee ceremony's entries, in posting order.
@@ -129,6 +135,10 @@ func New(o Options) (*Election, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.BoardKey != nil {
+		bk = o.BoardKey
+	}
+	e.BoardSeed = bk
 	if e.Signer, err = bulletin.NewBoardSigner(o.Origin, bk); err != nil {
 		return nil, err
 	}
@@ -136,6 +146,9 @@ func New(o Options) (*Election, error) {
 		return nil, err
 	}
 	if e.Verifier, err = note.NewVerifier(e.BoardVKey); err != nil {
+		return nil, err
+	}
+	if e.BoardKey, err = bulletin.ParseBoardKey(e.BoardVKey); err != nil {
 		return nil, err
 	}
 	e.Setup = &threshold.Setup{Threshold: o.Threshold, Election: []byte(o.Manifest.Title)}
@@ -211,9 +224,17 @@ func (e *Election) admin(kind bulletin.AdminKind, body []byte) []byte {
 }
 
 // Genesis returns the genesis entry.
-func (e *Election) Genesis() []byte {
+func (e *Election) Genesis() []byte { return e.admin(bulletin.AdminGenesis, e.genesisBody()) }
+
+func (e *Election) genesisBody() []byte {
 	g := &bulletin.Genesis{Admin: e.Admin.Public().(ed25519.PublicKey), Setup: e.Setup.Bytes()}
-	return e.admin(bulletin.AdminGenesis, g.Bytes())
+	return g.Bytes()
+}
+
+// Fingerprint returns the election fingerprint (spec/board.md §9), which
+// the election authority publishes before voting opens.
+func (e *Election) Fingerprint() bulletin.Fingerprint {
+	return bulletin.ElectionFingerprint(e.BoardKey, e.genesisBody(), e.Manifest.JSON())
 }
 
 // Phase returns the entry moving the board to p.

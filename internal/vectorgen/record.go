@@ -42,21 +42,27 @@ func RecordSeed() uint64 {
 
 // RecordCase is one entry of vectors/record/cases.json.
 type RecordCase struct {
-	Dir     string `json:"dir"`
-	Expect  string `json:"expect"`
-	Step    string `json:"step,omitempty"`
-	Comment string `json:"comment"`
+	Dir    string `json:"dir"`
+	Expect string `json:"expect"`
+	// Election is the election fingerprint to verify against; without
+	// it the record is checked unanchored.
+	Election string `json:"election,omitempty"`
+	Step     string `json:"step,omitempty"`
+	Comment  string `json:"comment"`
 }
 
 // recordComments describes each tampering of verifier.TamperKinds.
 var recordComments = map[string]string{
-	"changed-ballot":       "a byte of the first ballot's first proof flipped; the log and checkpoint re-signed by the board",
-	"dropped-ballot":       "the last counted ballot removed from the log (a re-vote, so that voter's first ballot counts instead and the aggregate changes); the checkpoint re-signed by the board",
-	"swapped-mix-output":   "two outputs of the first mix stage swapped, the stage re-signed by its mixer; the checkpoint re-signed by the board",
-	"bad-decryption-share": "the first share of the first decryption-shares entry changed, re-signed by its trustee; the checkpoint re-signed by the board",
-	"wrong-tally":          "a vote added in the published result, re-signed by the administrator; the checkpoint re-signed by the board",
-	"forked-checkpoint":    "checkpoints/forked: a second checkpoint of the same size with another root, signed by the board key (a fork)",
-	"wrong-key-checkpoint": "the checkpoint re-signed by another key of the board's name; board.vkey is still the real key",
+	"changed-ballot":        "a byte of the first ballot's first proof flipped; the log and checkpoint re-signed by the board",
+	"dropped-ballot":        "the last counted ballot removed from the log (a re-vote, so that voter's first ballot counts instead and the aggregate changes); the checkpoint re-signed by the board",
+	"swapped-mix-output":    "two outputs of the first mix stage swapped, the stage re-signed by its mixer; the checkpoint re-signed by the board",
+	"bad-decryption-share":  "the first share of the first decryption-shares entry changed, re-signed by its trustee; the checkpoint re-signed by the board",
+	"wrong-tally":           "a vote added in the published result, re-signed by the administrator; the checkpoint re-signed by the board",
+	"forked-checkpoint":     "checkpoints/forked: a second checkpoint of the same size with another root, signed by the board key (a fork)",
+	"wrong-key-checkpoint":  "the checkpoint re-signed by another key of the board's name; board.vkey is still the real key",
+	"result-before-shares":  "the result entry moved before the first decryption-shares entry, so it was published before t trustees decrypted every list; the checkpoint re-signed by the board",
+	"wrong-origin":          "the checkpoint re-signed by the board key with another origin line than the key's name",
+	"malformed-credentials": "the last credential of the credentials entry repeated, so the list is not strictly ascending and does not decode; re-signed by the administrator, the checkpoint re-signed by the board",
 }
 
 // recordVectors runs the sample election, exports its record, makes the
@@ -124,11 +130,49 @@ func writeRecord(ctx context.Context, dir string) ([]RecordCase, error) {
 	if err := os.WriteFile(filepath.Join(valid, bulletin.RecordVKey), []byte(e.BoardVKey+"\n"), 0o644); err != nil {
 		return nil, err
 	}
-	cases := []RecordCase{{Dir: "valid", Expect: vectors.Valid,
-		Comment: "the complete record of the sample election; every step V1 to V13 passes"}}
-	if err := checkRecord(ctx, valid, e, ""); err != nil {
+	fp := e.Fingerprint().String()
+	cases := []RecordCase{
+		{Dir: "valid", Expect: vectors.Valid, Election: fp,
+			Comment: "the complete record of the sample election, checked against its election fingerprint; every step V1 to V13 passes and the record is anchored"},
+		{Dir: "valid", Expect: vectors.Unanchored,
+			Comment: "the same record checked without an election fingerprint: every step passes, but it is not anchored and must not be reported as verified"},
+	}
+	for _, c := range cases {
+		if err := checkRecord(ctx, valid, e, c); err != nil {
+			return nil, err
+		}
+	}
+
+	// An election made up by the board operator alone: the real board
+	// key, everything else its own.
+	fake, err := scenario.New(scenario.Options{
+		Origin: recordOrigin, Trustees: 2, Threshold: 2, Voters: recordVoters,
+		Manifest: scenario.Danish(), Seed: RecordSeed() + 1, BoardKey: e.BoardSeed,
+	})
+	if err != nil {
 		return nil, err
 	}
+	fb, err := bulletin.Open(bulletin.Config{Origin: fake.Origin, Signer: fake.Signer, Store: bulletin.NewMemoryStore(), Now: clock})
+	if err != nil {
+		return nil, err
+	}
+	defer fb.Close()
+	if _, err := fake.Run(ctx, scenario.BoardPoster(fb), scenario.RunOptions{Clients: 1, Revotes: 1, Clock: clock}); err != nil {
+		return nil, err
+	}
+	fabricated := filepath.Join(dir, "fabricated")
+	if _, err := bulletin.ExportRecord(ctx, fb.Source(), fabricated, fake.Verifier, fake.Origin); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(fabricated, bulletin.RecordVKey), []byte(fake.BoardVKey+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	fc := RecordCase{Dir: "fabricated", Expect: vectors.Invalid, Election: fp, Step: "V5",
+		Comment: "a complete election made up with the board key alone (its own administrator key, trustees, voters, mix, decryption and result): every other step passes, but it is not the election of the fingerprint given"}
+	if err := checkRecord(ctx, fabricated, e, fc); err != nil {
+		return nil, err
+	}
+	cases = append(cases, fc)
 
 	keys := verifier.TamperKeys{Board: e.Signer, Admin: e.Admin}
 	for _, id := range e.Identities {
@@ -147,29 +191,40 @@ func writeRecord(ctx context.Context, dir string) ([]RecordCase, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", kind, err)
 		}
-		if err := checkRecord(ctx, d, e, step); err != nil {
+		c := RecordCase{Dir: kind, Expect: vectors.Invalid, Election: fp, Step: step, Comment: comment}
+		if err := checkRecord(ctx, d, e, c); err != nil {
 			return nil, fmt.Errorf("%s: %w", kind, err)
 		}
-		cases = append(cases, RecordCase{Dir: kind, Expect: vectors.Invalid, Step: step, Comment: comment})
+		cases = append(cases, c)
 	}
 	return cases, nil
 }
 
-// checkRecord verifies the record in dir with the board's real key: step
-// "" means every step must pass, otherwise step must be the first to fail.
-func checkRecord(ctx context.Context, dir string, e *scenario.Election, step string) error {
-	rep, err := verifier.VerifyDir(ctx, dir, verifier.Options{BoardKey: e.Verifier})
+// checkRecord verifies the record in dir with the board's real key as c
+// expects: every step passes (anchored or not), or c.Step fails first.
+func checkRecord(ctx context.Context, dir string, e *scenario.Election, c RecordCase) error {
+	opts := verifier.Options{BoardKey: e.BoardKey}
+	if c.Election != "" {
+		fp, err := bulletin.ParseFingerprint(c.Election)
+		if err != nil {
+			return err
+		}
+		opts.Election = &fp
+	}
+	rep, err := verifier.VerifyDir(ctx, dir, opts)
 	if err != nil {
 		return err
 	}
 	f := rep.FirstFailure()
 	switch {
-	case step == "" && (f != nil || !rep.OK):
+	case c.Step == "" && (f != nil || !rep.OK):
 		return fmt.Errorf("the valid record fails: %s", rep.Text())
-	case step != "" && f == nil:
-		return fmt.Errorf("the tampered record verifies, expected %s to fail", step)
-	case step != "" && f.ID != step:
-		return fmt.Errorf("%s fails first (%s), expected %s", f.ID, f.Failure, step)
+	case c.Step == "" && rep.Anchored != (c.Expect == vectors.Valid):
+		return fmt.Errorf("the record is anchored %v, expected %s", rep.Anchored, c.Expect)
+	case c.Step != "" && f == nil:
+		return fmt.Errorf("the tampered record verifies, expected %s to fail", c.Step)
+	case c.Step != "" && f.ID != c.Step:
+		return fmt.Errorf("%s fails first (%s), expected %s", f.ID, f.Failure, c.Step)
 	}
 	return nil
 }
