@@ -129,7 +129,7 @@ func (v *run) v1() (string, *Failure, error) {
 		return "", fail(-1, bulletin.RecordCheckpoint, "cannot read the checkpoint: %v", err), nil
 	}
 	v.key = v.opts.BoardKey
-	v.rep.BoardKeyFrom = "given by the caller"
+	v.rep.BoardKeyFrom = "the caller"
 	if v.key == nil {
 		b, err := os.ReadFile(v.path(bulletin.RecordVKey))
 		if err != nil {

@@ -134,6 +134,7 @@ func (v *run) scan() error {
 		wg.Wait()
 	}()
 	ballotSize := 0
+	seen := map[[32]byte]int64{}
 	v3 := func(i int64, field, format string, args ...any) { s.fail("V3", fail(i, field, format, args...)) }
 	for i := int64(0); i < v.n; i++ {
 		if i%4096 == 0 {
@@ -157,6 +158,16 @@ func (v *run) scan() error {
 		}
 		if i == 0 && t != bulletin.TypeAdmin {
 			v3(0, "type", "entry 0 is not the genesis entry (type 0x%02x)", t)
+		}
+		// The board stores each entry once (spec/board.md §4 step 3); a
+		// repeated ballot or challenge repeats its tracking code (V7).
+		if t != bulletin.TypeBallot && t != bulletin.TypeChallenge {
+			h := sha256.Sum256(leaf)
+			if j, ok := seen[h]; ok {
+				v3(i, "entry", "repeats entry %d byte for byte: the board stores each entry once", j)
+				continue
+			}
+			seen[h] = i
 		}
 		rule := func(ev *bulletin.Event) bool {
 			ev.Index = i

@@ -341,6 +341,14 @@ func (t *tamperer) malformedCredentials() (string, error) {
 	return "V6", nil
 }
 
+// RewriteLog replaces the log of the record in dir with entries (their
+// blobs written as needed) and signs its checkpoint with board, for tests
+// that tamper with a record in their own way.
+func RewriteLog(dir string, entries [][]byte, board note.Signer) error {
+	t := &tamperer{dir: dir, origin: board.Name(), keys: TamperKeys{Board: board}, entries: entries}
+	return t.write()
+}
+
 // write rewrites log.entries (and blobs) from t.entries and re-signs the
 // checkpoint with the board key.
 func (t *tamperer) write() error {

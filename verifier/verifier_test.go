@@ -188,14 +188,20 @@ func TestVerifyRecord(t *testing.T) {
 	f := getFixture(t)
 	var steps []string
 	start := time.Now()
+	fp := f.e.Fingerprint()
 	rep, err := verifier.VerifyDir(context.Background(), f.dir, verifier.Options{
 		BoardKey:    f.e.BoardKey,
+		Election:    &fp,
 		Checkpoints: [][]byte{f.receipt},
 		Progress:    func(step string, done, total int) { steps = append(steps, step) },
 	})
 	require.NoError(t, err)
 	t.Logf("verified in %v", time.Since(start))
 	require.True(t, rep.OK, "%s", rep.Text())
+	require.True(t, rep.Anchored)
+	require.Equal(t, fp.String(), rep.Fingerprint)
+	require.Equal(t, []verifier.Anchor{{Kind: verifier.AnchorFingerprint, Value: fp.String(),
+		Detail: "the board key, the genesis entry and the manifest are those of the election fingerprint given"}}, rep.Anchors)
 	require.Len(t, rep.Steps, 13)
 	for _, s := range rep.Steps {
 		require.Equal(t, verifier.Pass, s.Status, s.ID)
@@ -225,6 +231,7 @@ func TestVerifyRecord(t *testing.T) {
 	require.Equal(t, 1, total)
 
 	text := rep.Text()
+	require.True(t, strings.HasPrefix(text, "ANCHORED: "), text)
 	require.Contains(t, text, "V7   Ballots")
 	require.Contains(t, text, "The record verifies")
 	require.Contains(t, text, "refused by the board")
@@ -238,16 +245,145 @@ func TestVerifyRecord(t *testing.T) {
 	require.NotContains(t, string(h), "http://example")
 	require.NotContains(t, string(h), "<script")
 
-	// Without a key, board.vkey is used, with a warning.
-	rep, err = verifier.VerifyDir(context.Background(), f.dir, verifier.Options{})
+	// Without a fingerprint every step passes, but the record is not
+	// anchored, and every format says so first.
+	rep, err = verifier.VerifyDir(context.Background(), f.dir, verifier.Options{BoardKey: f.e.BoardKey})
 	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(f.dir, bulletin.RecordVKey)); err == nil {
-		require.True(t, rep.OK)
-		require.Contains(t, rep.Steps[0].Summary, "WARNING")
-	} else {
-		require.False(t, rep.OK)
-		require.Equal(t, "V1", rep.FirstFailure().ID)
+	require.True(t, rep.OK)
+	require.False(t, rep.Anchored)
+	require.Empty(t, rep.Anchors)
+	require.Equal(t, fp.String(), rep.Fingerprint)
+	require.True(t, strings.HasPrefix(rep.Text(), "NOT ANCHORED: "), rep.Text())
+	require.NotContains(t, rep.Text(), "The record verifies")
+	j, err = rep.JSON()
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(j), "{\n  \"anchored\": false,\n  \"anchor_note\": \"NOT ANCHORED: "), string(j))
+	h, err = rep.HTML()
+	require.NoError(t, err)
+	require.Less(t, strings.Index(string(h), "NOT ANCHORED: "), strings.Index(string(h), "<h1>"))
+
+	// Without a key, the record's board.vkey is used: not an anchor by
+	// itself, but covered by the fingerprint.
+	require.NoError(t, os.WriteFile(filepath.Join(f.dir, bulletin.RecordVKey), []byte(f.e.BoardVKey+"\n"), 0o644))
+	rep, err = verifier.VerifyDir(context.Background(), f.dir, verifier.Options{Election: &fp})
+	require.NoError(t, err)
+	require.True(t, rep.Anchored, rep.Text())
+	require.Contains(t, rep.Steps[0].Summary, "the record's own board.vkey")
+	// A board.vkey that is not canonical is refused.
+	name, rest, _ := strings.Cut(f.e.BoardVKey, "+")
+	require.NoError(t, os.WriteFile(filepath.Join(f.dir, bulletin.RecordVKey), []byte(name+"+00000000+"+rest[9:]+"\n"), 0o644))
+	rep, err = verifier.VerifyDir(context.Background(), f.dir, verifier.Options{Election: &fp})
+	require.NoError(t, err)
+	require.Equal(t, "V1", rep.FirstFailure().ID)
+	require.Equal(t, bulletin.RecordVKey, rep.FirstFailure().Failure.Field)
+	require.NoError(t, os.Remove(filepath.Join(f.dir, bulletin.RecordVKey)))
+	rep, err = verifier.VerifyDir(context.Background(), f.dir, verifier.Options{Election: &fp})
+	require.NoError(t, err)
+	require.Equal(t, "V1", rep.FirstFailure().ID)
+}
+
+// TestVerifyFabricated is the attack of an operator holding only the board
+// key: a complete election of its own on the same board key passes every
+// step, and only the fingerprint tells it from the real one.
+func TestVerifyFabricated(t *testing.T) {
+	f := getFixture(t)
+	fake, err := scenario.New(scenario.Options{Voters: 4, Seed: 99, BoardKey: f.e.BoardSeed})
+	require.NoError(t, err)
+	b, err := bulletin.Open(bulletin.Config{Origin: fake.Origin, Signer: fake.Signer, Store: bulletin.NewMemoryStore()})
+	require.NoError(t, err)
+	defer b.Close()
+	_, err = fake.Run(context.Background(), scenario.BoardPoster(b), scenario.RunOptions{Clients: 1})
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "fabricated")
+	_, err = bulletin.ExportRecord(context.Background(), b.Source(), dir, fake.Verifier, fake.Origin)
+	require.NoError(t, err)
+
+	rep, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.BoardKey})
+	require.NoError(t, err)
+	require.True(t, rep.OK, rep.Text())
+	require.False(t, rep.Anchored)
+
+	fp := f.e.Fingerprint()
+	rep, err = verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.BoardKey, Election: &fp})
+	require.NoError(t, err)
+	require.False(t, rep.OK)
+	require.False(t, rep.Anchored)
+	ff := rep.FirstFailure()
+	require.Equal(t, "V5", ff.ID)
+	require.Equal(t, "election fingerprint", ff.Failure.Field)
+	require.Contains(t, ff.Failure.Problem, fake.Fingerprint().String())
+	require.True(t, strings.HasPrefix(rep.Text(), "NOT VERIFIED: "))
+}
+
+// TestVerifyCulprit checks that failures name the entry that is wrong, in
+// election terms, and that --keep-going reports every failing step.
+func TestVerifyCulprit(t *testing.T) {
+	f := getFixture(t)
+	fp := f.e.Fingerprint()
+	opts := verifier.Options{BoardKey: f.e.BoardKey, Election: &fp}
+	rec, err := bulletin.ReadRecord(f.dir)
+	require.NoError(t, err)
+
+	// The second trustee's decryption shares of the first list are bad:
+	// the failure names that entry and trustee, not the first entry.
+	var shareIdx []int64
+	for i := range rec.Size() {
+		if ty, _ := bulletin.EntryType(rec.Entry(i)); ty == byte(threshold.TypeDecryptionShares) {
+			shareIdx = append(shareIdx, i)
+		}
 	}
+	require.GreaterOrEqual(t, len(shareIdx), 2)
+	dir := copyDir(t, f.dir)
+	en, err := threshold.ParseEntry(f.e.Setup, rec.Entry(shareIdx[1]))
+	require.NoError(t, err)
+	body, err := threshold.ParseDecryptionSharesBody(en.Body)
+	require.NoError(t, err)
+	body.Shares[1].Add(&body.Shares[1], elgamal.NewGeneratorElement())
+	en.Body = body.Bytes()
+	en.Sign(f.e.Identities[en.Sender-1].SigningKey)
+	rewrite(t, dir, f.e, map[int64][]byte{shareIdx[1]: en.Bytes()})
+	rep, err := verifier.VerifyDir(context.Background(), dir, opts)
+	require.NoError(t, err)
+	ff := rep.FirstFailure()
+	require.Equal(t, "V11", ff.ID, rep.Text())
+	require.Equal(t, shareIdx[1], ff.Failure.Entry)
+	require.Contains(t, ff.Failure.Field, "trustee 2 (trustee-2) share 1")
+
+	// A credentials entry that does not decode fails V6 at that entry, not
+	// V3; with --keep-going, V3 passes and the ballots fail V7 as well.
+	dir = copyDir(t, f.dir)
+	step, err := verifier.Tamper(dir, "malformed-credentials", keys(f.e))
+	require.NoError(t, err)
+	require.Equal(t, "V6", step)
+	opts.KeepGoing = true
+	rep, err = verifier.VerifyDir(context.Background(), dir, opts)
+	require.NoError(t, err)
+	var failed []string
+	for _, s := range rep.Failures() {
+		failed = append(failed, s.ID)
+	}
+	require.Equal(t, []string{"V6", "V7"}, failed, rep.Text())
+	require.Equal(t, verifier.Pass, rep.Steps[2].Status)
+	require.Equal(t, "credentials", rep.Steps[5].Failure.Field)
+	require.Contains(t, rep.Steps[12].Summary, "it needs V12")
+	require.Contains(t, rep.Text(), "steps V6, V7 failed")
+}
+
+// rewrite replaces entries of the record in dir and re-signs its
+// checkpoint with the board key.
+func rewrite(t *testing.T, dir string, e *scenario.Election, repl map[int64][]byte) {
+	t.Helper()
+	rec, err := bulletin.ReadRecord(dir)
+	require.NoError(t, err)
+	var entries [][]byte
+	for i := range rec.Size() {
+		if r, ok := repl[i]; ok {
+			entries = append(entries, r)
+			continue
+		}
+		entries = append(entries, rec.Entry(i))
+	}
+	require.NoError(t, verifier.RewriteLog(dir, entries, e.Signer))
 }
 
 func TestVerifyTampered(t *testing.T) {
