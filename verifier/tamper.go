@@ -34,7 +34,7 @@ type TamperKeys struct {
 // vectors.
 var TamperKinds = []string{
 	"changed-ballot", "dropped-ballot", "swapped-mix-output", "bad-decryption-share",
-	"wrong-tally", "forked-checkpoint", "wrong-key-checkpoint",
+	"wrong-tally", "forked-checkpoint", "wrong-key-checkpoint", "junk-opening",
 }
 
 // Tamper rewrites the election record in dir (a copy: it is changed in
@@ -53,6 +53,8 @@ var TamperKinds = []string{
 //	                      root, signed by the board, in DIR/checkpoints/    V2
 //	wrong-key-checkpoint  the checkpoint re-signed by another key of the
 //	                      board's name                                      V1
+//	junk-opening          the first challenge's opening keeps its ballot's
+//	                      hash but reveals other scalars                    V7
 //
 // It is for tests and test vectors: it is not part of verification.
 func Tamper(dir string, kind string, keys TamperKeys) (string, error) {
@@ -84,6 +86,8 @@ func Tamper(dir string, kind string, keys TamperKeys) (string, error) {
 		return t.forked()
 	case "wrong-key-checkpoint":
 		return t.wrongKey()
+	case "junk-opening":
+		step, err = t.junkOpening()
 	default:
 		return "", fmt.Errorf("verifier: tamper: unknown kind %q", kind)
 	}
@@ -363,4 +367,34 @@ func CopyRecord(src, dst string) error {
 		}
 		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
 	})
+}
+
+// junkOpening replaces every scalar of the first challenge's opening by a
+// junk one derived from a fixed label, keeping the opening's hash: the
+// opening still names its ballot but does not open it. The board would
+// refuse such a challenge (bad-opening); V7 must catch it in a record.
+func (t *tamperer) junkOpening() (string, error) {
+	m, err := t.manifest()
+	if err != nil {
+		return "", err
+	}
+	i := t.find(bulletin.TypeChallenge)
+	if i < 0 {
+		return "", errors.New("verifier: tamper: no challenge")
+	}
+	size, err := election.BallotSize(m)
+	if err != nil {
+		return "", err
+	}
+	e := append([]byte(nil), t.entries[i]...)
+	op := e[bulletin.EntryHeaderSize+size:]
+	if len(op) < 32 || (len(op)-32)%elgamal.ScalarSize != 0 {
+		return "", fmt.Errorf("verifier: tamper: challenge entry %d: opening of %d bytes", i, len(op))
+	}
+	for k := 0; 32+k*elgamal.ScalarSize < len(op); k++ {
+		r := elgamal.HashToScalar("urna/v1/verifier/tamper/junk-opening", binary.BigEndian.AppendUint32(nil, uint32(k)))
+		copy(op[32+k*elgamal.ScalarSize:], r.Bytes())
+	}
+	t.entries[i] = e
+	return "V7", nil
 }

@@ -57,6 +57,7 @@ var recordComments = map[string]string{
 	"wrong-tally":          "a vote added in the published result, re-signed by the administrator; the checkpoint re-signed by the board",
 	"forked-checkpoint":    "checkpoints/forked: a second checkpoint of the same size with another root, signed by the board key (a fork)",
 	"wrong-key-checkpoint": "the checkpoint re-signed by another key of the board's name; board.vkey is still the real key",
+	"junk-opening":         "the challenge's opening keeps its ballot's hash but its scalars are replaced by junk ones, so it does not re-encrypt to the ballot; the log and checkpoint re-signed by the board",
 }
 
 // recordVectors runs the sample election, exports its record, makes the
