@@ -2,7 +2,10 @@ package election
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -228,4 +231,34 @@ func FuzzParseOpening(f *testing.F) {
 		}
 		assert.Equal(t, data, o.Bytes())
 	})
+}
+
+func ExampleOpenBallot() {
+	key, _ := elgamal.GenerateKey(rand.NewChaCha8([32]byte{2}))
+	m, err := ParseManifest([]byte(`{"version": 1, "id": "ref-2026", "title": "Referendum",
+		"public_key": "` + hex.EncodeToString(key.PublicKey().Bytes()) + `", "revoting": "last-counts",
+		"contests": [{"id": "q1", "title": "Adopt?", "kind": "referendum", "tally": "homomorphic",
+		"min": 0, "max": 1, "options": [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}]}]}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cred, _ := NewCredential(rand.NewChaCha8([32]byte{1}))
+	b, opening, _ := EncryptBallot(m, cred, Choices{"q1": {1}}, rand.NewChaCha8([32]byte{3}))
+
+	// Anyone holding the posted opening recovers the choices, without
+	// being told them.
+	choices, err := OpenBallot(m, b, opening)
+	fmt.Println(choices, err)
+
+	// A junk opening with the ballot's hash does not open it.
+	opening.Randomness[0][1] = *elgamal.HashToScalar("example", []byte("junk"))
+	_, err = OpenBallot(m, b, opening)
+	var oe *OpeningError
+	if errors.As(err, &oe) {
+		fmt.Println(oe.Where()+":", oe.Check)
+	}
+	// Output:
+	// map[q1:[1]] <nil>
+	// contest "q1" choice 1: randomness
 }
