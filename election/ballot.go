@@ -63,8 +63,10 @@ type Selection struct {
 }
 
 // Opening reveals the randomness of every ciphertext of a ballot, for the
-// Benaloh challenge: a device other than the voting client checks with
-// VerifyOpening that the ballot encrypts the voter's choices. An opened
+// Benaloh challenge: a device other than the voting client recovers the
+// choices the ballot encrypts with OpenBallot (as the bulletin board and
+// verifiers do from the posted opening alone) and checks with
+// VerifyOpening that they are the voter's choices. An opened
 // ballot is spoiled: it must never be cast, since anyone holding the opening
 // can read it. The bulletin board must refuse a ballot for which an
 // opening has been published (Spoils, or the ballot's TrackingCode).
