@@ -219,17 +219,22 @@ func TestOpeningRoundTrip(t *testing.T) {
 	require.NoError(t, VerifyOpening(m, b, o2, got))
 }
 
+// FuzzParseOpening checks parse→marshal identity, and that OpenBallot
+// never panics on a decoded opening and accepts only a true one.
 func FuzzParseOpening(f *testing.F) {
 	m := testManifest(f)
-	_, o := encrypt(f, m, testCred(f, 1), sample)
+	b, o := encrypt(f, m, testCred(f, 1), sample)
 	f.Add(o.Bytes())
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		o, err := ParseOpening(m, data)
+		o2, err := ParseOpening(m, data)
 		if err != nil {
 			return
 		}
-		assert.Equal(t, data, o.Bytes())
+		assert.Equal(t, data, o2.Bytes())
+		if _, err := OpenBallot(m, b, o2); err == nil {
+			assert.Equal(t, o.Bytes(), data)
+		}
 	})
 }
 
