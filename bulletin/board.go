@@ -408,14 +408,15 @@ func (b *Board) preverify(batch []*submission, snap *manifestSnap) {
 		}
 	}
 	for k, s := range owners {
-		switch {
-		case errs[k] != nil && election.IsDecodingError(errs[k]):
+		if errs[k] != nil && election.IsDecodingError(errs[k]) {
 			s.pre = reject(ReasonMalformed, "%v", errs[k])
 			continue
-		case openings[k] != nil:
+		}
+		var o *election.Opening
+		if openings[k] != nil {
 			// The opening's own defects come before the ballot's.
-			o, err := election.ParseOpening(snap.m, openings[k])
-			if err != nil {
+			var err error
+			if o, err = election.ParseOpening(snap.m, openings[k]); err != nil {
 				s.pre = reject(ReasonMalformed, "challenge: %v", err)
 				continue
 			}
@@ -429,10 +430,30 @@ func (b *Board) preverify(batch []*submission, snap *manifestSnap) {
 			continue
 		}
 		bal := bals[k]
+		if o != nil {
+			// The opening must really open the ballot: a junk opening
+			// with the ballot's hash would spoil a ballot it cannot read.
+			if _, err := election.OpenBallot(snap.m, bal, o); err != nil {
+				s.pre = reject(ReasonBadOpening, "challenge of ballot %s: the opening does not open it: %s", election.TrackingCodeOf(encs[k]), openingProblem(err))
+				continue
+			}
+		}
 		s.ballot, s.cred, s.manifestH = bal, bal.Credential, snap.h
 		// encs[k] is bal's canonical encoding (decoding is strict).
 		s.trackingCode = election.TrackingCodeOf(encs[k])
 	}
+}
+
+// openingProblem says where and why an opening failed election.OpenBallot.
+func openingProblem(err error) string {
+	var oe *election.OpeningError
+	if !errors.As(err, &oe) {
+		return err.Error()
+	}
+	if w := oe.Where(); w != "" {
+		return w + ": " + oe.Problem
+	}
+	return oe.Problem
 }
 
 // committer applies batches to the state in order and commits each with

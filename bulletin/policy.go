@@ -78,6 +78,11 @@ const (
 	ReasonChallenged Reason = "challenged"
 	// ReasonAlreadyCast: a challenge names a ballot already cast.
 	ReasonAlreadyCast Reason = "already-cast"
+	// ReasonBadOpening: a challenge's opening has the ballot's hash but
+	// does not open it: some revealed randomness does not re-encrypt to
+	// the ballot's ciphertext, or the recovered choices are not valid for
+	// the manifest (election.OpenBallot).
+	ReasonBadOpening Reason = "bad-opening"
 	// ReasonOutOfOrder: the entry comes too late or too early within its
 	// phase, such as a commitment after shares were dealt, or a phase
 	// change whose preconditions do not hold.
@@ -87,7 +92,7 @@ const (
 // Reasons lists every rejection reason, in the order reports print them.
 var Reasons = []Reason{ReasonMalformed, ReasonTooLarge, ReasonWrongElection, ReasonPhase, ReasonUnauthorised,
 	ReasonNotEligible, ReasonInvalid, ReasonDuplicate, ReasonRevoteForbidden, ReasonChallenged, ReasonAlreadyCast,
-	ReasonOutOfOrder}
+	ReasonBadOpening, ReasonOutOfOrder}
 
 // ErrRejected is matched by every *RejectError.
 var ErrRejected = errors.New("bulletin: rejected")

@@ -82,9 +82,14 @@ func choices(c *Case, name string) election.Choices {
 	return ch
 }
 
-// checkOpening checks a Benaloh opening: that it opens the ballot and
-// that the ballot encrypts the choices. It does not verify the ballot's
-// proofs. It returns the tracking code of the opened ballot.
+// checkOpening checks a Benaloh opening: that it opens the ballot, with
+// the choices recovered from it alone (election.OpenBallot, spec/ballot.md
+// §6.1: every revealed randomness re-encrypts to its ciphertext, to 0 or
+// 1 or a valid ranking, and the choices obey the manifest), and that they
+// are the given choices (election.VerifyOpening, §6.2). It does not
+// verify the ballot's proofs. It returns the tracking code of the opened
+// ballot and the recovered choices, as JSON like the choices input (a
+// blank contest left out).
 func checkOpening(c *Case) (map[string]string, error) {
 	m, err := manifest(c, "manifest")
 	if err != nil {
@@ -102,10 +107,18 @@ func checkOpening(c *Case) (map[string]string, error) {
 		}
 		return nil, fmt.Errorf("opening: %w", err)
 	}
+	got, err := election.OpenBallot(m, b, o)
+	if err != nil {
+		return nil, err
+	}
 	if err := election.VerifyOpening(m, b, o, choices(c, "choices")); err != nil {
 		return nil, err
 	}
-	return map[string]string{"tracking_code": o.TrackingCode()}, nil
+	js, err := json.Marshal(got)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"tracking_code": o.TrackingCode(), "choices": string(js)}, nil
 }
 
 // openingSize is the length of an opening for m: 32 bytes of ballot hash

@@ -546,6 +546,9 @@ func (v *run) verifyChunk(items []ballotItem) {
 						s.fail("V7", fail(it.index, "opening", "%s", trimErr(err)))
 					} else if !o.Spoils(b) {
 						s.fail("V7", fail(it.index, "opening", "the opening is for another ballot (its hash is not the ballot's)"))
+					} else if _, err := election.OpenBallot(m, b, o); err != nil {
+						field, problem := openingFailure(err)
+						s.fail("V7", fail(it.index, field, "the challenge of ballot %s does not open it: %s", election.TrackingCodeOf(it.raw), problem))
 					}
 				}
 				bs[k] = b
@@ -596,6 +599,19 @@ func (v *run) verifyChunk(items []ballotItem) {
 	s.mu.Lock()
 	s.alphas = append(s.alphas, as...)
 	s.mu.Unlock()
+}
+
+// openingFailure turns an election.OpenBallot error into a field, such
+// as `opening: contest "council" choice 2`, and a problem.
+func openingFailure(err error) (string, string) {
+	var oe *election.OpeningError
+	if !errors.As(err, &oe) {
+		return "opening", trimErr(err)
+	}
+	if w := oe.Where(); w != "" {
+		return "opening: " + w, oe.Problem
+	}
+	return "opening", oe.Problem
 }
 
 // alphaField names the ciphertext at position pos of a ballot.

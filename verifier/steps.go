@@ -154,7 +154,7 @@ func (v *run) v7() (string, *Failure, error) {
 	if f := s.fails["V7"]; f != nil {
 		return "", f, nil
 	}
-	return fmt.Sprintf("%d ballots, %d challenges: signatures and proofs valid, credentials eligible, tracking codes distinct, %d ciphertexts with distinct α; every challenge opens its ballot, and no challenged ballot is cast",
+	return fmt.Sprintf("%d ballots, %d challenges: signatures and proofs valid, credentials eligible, tracking codes distinct, %d ciphertexts with distinct α; every challenge opens its ballot (its randomness re-encrypts to the ballot and valid choices), and no challenged ballot is cast",
 		len(s.ballots), s.challenges, len(s.alphas)), nil, nil
 }
 

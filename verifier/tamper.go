@@ -36,6 +36,7 @@ var TamperKinds = []string{
 	"changed-ballot", "dropped-ballot", "swapped-mix-output", "bad-decryption-share",
 	"wrong-tally", "forked-checkpoint", "wrong-key-checkpoint",
 	"result-before-shares", "wrong-origin", "malformed-credentials",
+	"junk-opening",
 }
 
 // Tamper rewrites the election record in dir (a copy: it is changed in
@@ -60,6 +61,8 @@ var TamperKinds = []string{
 //	                      another origin                                    V1
 //	malformed-credentials the last credential of the credentials entry
 //	                      repeated, re-signed by the administrator          V6
+//	junk-opening          the first challenge's opening keeps its ballot's
+//	                      hash but reveals other scalars                    V7
 //
 // It is for tests and test vectors: it is not part of verification.
 func Tamper(dir string, kind string, keys TamperKeys) (string, error) {
@@ -97,6 +100,8 @@ func Tamper(dir string, kind string, keys TamperKeys) (string, error) {
 		return t.wrongOrigin()
 	case "malformed-credentials":
 		step, err = t.malformedCredentials()
+	case "junk-opening":
+		step, err = t.junkOpening()
 	default:
 		return "", fmt.Errorf("verifier: tamper: unknown kind %q", kind)
 	}
@@ -412,4 +417,34 @@ func CopyRecord(src, dst string) error {
 		}
 		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
 	})
+}
+
+// junkOpening replaces every scalar of the first challenge's opening by a
+// junk one derived from a fixed label, keeping the opening's hash: the
+// opening still names its ballot but does not open it. The board would
+// refuse such a challenge (bad-opening); V7 must catch it in a record.
+func (t *tamperer) junkOpening() (string, error) {
+	m, err := t.manifest()
+	if err != nil {
+		return "", err
+	}
+	i := t.find(bulletin.TypeChallenge)
+	if i < 0 {
+		return "", errors.New("verifier: tamper: no challenge")
+	}
+	size, err := election.BallotSize(m)
+	if err != nil {
+		return "", err
+	}
+	e := append([]byte(nil), t.entries[i]...)
+	op := e[bulletin.EntryHeaderSize+size:]
+	if len(op) < 32 || (len(op)-32)%elgamal.ScalarSize != 0 {
+		return "", fmt.Errorf("verifier: tamper: challenge entry %d: opening of %d bytes", i, len(op))
+	}
+	for k := 0; 32+k*elgamal.ScalarSize < len(op); k++ {
+		r := elgamal.HashToScalar("urna/v1/verifier/tamper/junk-opening", binary.BigEndian.AppendUint32(nil, uint32(k)))
+		copy(op[32+k*elgamal.ScalarSize:], r.Bytes())
+	}
+	t.entries[i] = e
+	return "V7", nil
 }

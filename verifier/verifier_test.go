@@ -446,3 +446,37 @@ func TestVerifyTiming(t *testing.T) {
 	require.True(t, rep.OK, "%s", rep.Text())
 	t.Logf("%d ballots (+2 re-votes, 1 challenge) verified in %v: %v per ballot\n%s", n, d, d/time.Duration(n+2), rep.Text())
 }
+
+// A challenge whose opening names its ballot but reveals junk randomness
+// fails V7 at that entry, naming the contest, the choice and the ballot.
+func TestVerifyJunkOpening(t *testing.T) {
+	f := getFixture(t)
+	dir := copyDir(t, f.dir)
+	step, err := verifier.Tamper(dir, "junk-opening", keys(f.e))
+	require.NoError(t, err)
+	require.Equal(t, "V7", step)
+	rec, err := bulletin.ReadRecord(dir)
+	require.NoError(t, err)
+	idx := int64(-1)
+	var ballot []byte
+	size, err := election.BallotSize(f.e.Manifest)
+	require.NoError(t, err)
+	for i := range rec.Size() {
+		e := rec.Entry(i)
+		if ty, _ := bulletin.EntryType(e); ty == bulletin.TypeChallenge {
+			idx, ballot = i, e[bulletin.EntryHeaderSize:bulletin.EntryHeaderSize+size]
+			break
+		}
+	}
+	require.GreaterOrEqual(t, idx, int64(0))
+	rep, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.BoardKey})
+	require.NoError(t, err)
+	require.False(t, rep.OK)
+	ff := rep.FirstFailure()
+	require.NotNil(t, ff)
+	require.Equal(t, "V7", ff.ID, "%s", rep.Text())
+	require.Equal(t, idx, ff.Failure.Entry)
+	require.Equal(t, `opening: contest "`+f.e.Manifest.Contests[0].ID+`" choice 0`, ff.Failure.Field)
+	require.Contains(t, ff.Failure.Problem, "the challenge of ballot "+election.TrackingCodeOf(ballot)+" does not open it")
+	require.Contains(t, ff.Failure.Problem, "does not re-encrypt")
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -41,6 +42,35 @@ func TestScript(t *testing.T) {
 					ts.Fatalf("usage: setenv VAR FILE")
 				}
 				ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
+			},
+			// splice OUT FILE:FROM:TO... writes OUT as the concatenation of
+			// the byte ranges [FROM, TO) of the files (TO empty: to the
+			// end), such as an opening with one ballot's hash and another
+			// ballot's randomness.
+			"splice": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) < 2 {
+					ts.Fatalf("usage: splice OUT FILE:FROM:TO...")
+				}
+				var out []byte
+				for _, a := range args[1:] {
+					parts := strings.Split(a, ":")
+					if len(parts) != 3 {
+						ts.Fatalf("splice: %q: want FILE:FROM:TO", a)
+					}
+					b := []byte(ts.ReadFile(parts[0]))
+					from, err := strconv.Atoi(parts[1])
+					ts.Check(err)
+					to := len(b)
+					if parts[2] != "" {
+						to, err = strconv.Atoi(parts[2])
+						ts.Check(err)
+					}
+					if from < 0 || from > to || to > len(b) {
+						ts.Fatalf("splice: %q: range out of %d bytes", a, len(b))
+					}
+					out = append(out, b[from:to]...)
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), out, 0o644))
 			},
 		},
 	})

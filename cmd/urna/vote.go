@@ -90,12 +90,14 @@ the opening to yourself.`,
 				UsageText: "urna vote challenge --manifest FILE --ballot BALLOT --opening FILE --choice CONTEST=CHOICE[,CHOICE...]...",
 				Description: `challenge checks, on a device other than the one you voted on, that a
 ballot encrypts exactly the choices you made: give the ballot, its
-opening and your choices as you made them. It recomputes the encryption
-of your choices with the secret randomness from the opening and compares
-it with the ballot.
+opening and your choices as you made them. With the secret randomness
+from the opening it recovers the choices the ballot encrypts, checking
+every ciphertext of the ballot, shows them, and compares them with
+yours (no --choice for a contest means blank).
 
-If the check fails although these are your choices, the voting device
-did not encrypt what you chose: do not vote with it, and report it.
+If the opening does not open the ballot, or the ballot encrypts other
+choices although you gave the ones you made, the voting device did not
+encrypt what you chose: do not vote with it, and report it.
 
 Either way the ballot is now spoiled: its opening is out, so anyone can
 read it, and it can never be cast. challenge marks it so by writing
@@ -347,6 +349,17 @@ func voteChallenge(c *cli.Context) error {
 	if err := markChallenged(path, code); err != nil {
 		return err
 	}
+	// Recover the choices from the opening alone: a junk opening fails
+	// here, whatever choices were given.
+	got, err := election.OpenBallot(m, b, o)
+	if err != nil {
+		return errorWithHint(fmt.Sprintf("%s does NOT open ballot %s: %s", opath, code, openingProblem(m, err)),
+			"the voting device gave an opening that does not open its ballot, so it may not have encrypted your choices: do not vote with it, and report it",
+			"this ballot was challenged and can never be cast; encrypt afresh")
+	}
+	w := c.App.Writer
+	fmt.Fprintf(w, "ballot %s encrypts:\n", code)
+	printChoices(w, m, got)
 	if err := election.VerifyOpening(m, b, o, choices); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "election: verify opening: ")
 		msg = strings.TrimPrefix(msg, "invalid ballot: ")
@@ -355,11 +368,26 @@ func voteChallenge(c *cli.Context) error {
 			"if these are the choices you made, the voting device did not encrypt them: do not vote with it, and report it",
 			"this ballot was challenged and can never be cast; encrypt afresh")
 	}
-	w := c.App.Writer
-	fmt.Fprintf(w, "ballot %s encrypts:\n", code)
-	printChoices(w, m, choices)
+	fmt.Fprintln(w, "these are the choices you gave")
 	fmt.Fprintln(w, "this ballot was challenged and can never be cast; encrypt afresh to vote")
 	return nil
+}
+
+// openingProblem says, in election terms, where and why an opening does
+// not open its ballot: the contest and choice by their IDs.
+func openingProblem(m *election.Manifest, err error) string {
+	var oe *election.OpeningError
+	if !errors.As(err, &oe) {
+		return err.Error()
+	}
+	if oe.Contest == "" {
+		return oe.Problem
+	}
+	where := fmt.Sprintf("contest %q", oe.Contest)
+	if ct := findContest(m, oe.Contest); ct != nil && oe.Choice >= 0 && oe.Choice < len(ct.Choices()) {
+		where += fmt.Sprintf(" choice %q", ct.Choices()[oe.Choice])
+	}
+	return where + ": " + oe.Problem
 }
 
 // markChallenged records next to the ballot that it was challenged, so

@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
@@ -193,5 +194,51 @@ func ballotVectors() *set {
 	badOpen("the opening of the first ballot against the second", casts[1].ballot, o0, casts[0].choices)
 	badOpen("the first randomness scalar plus 1", b0, plusOne(o0, 32), casts[0].choices)
 	badOpen("the opening truncated by one byte", b0, o0[:len(o0)-1], casts[0].choices)
+
+	// Openings that have their ballot's hash but do not open it: the
+	// choices cannot be recovered (spec/ballot.md §6.1). The ballots are
+	// re-signed but their proofs are not remade: only the opening check is
+	// exercised.
+	pk, err := m.ElectionKey()
+	check(err)
+	junk := &election.Opening{Ballot: casts[0].opening.Ballot}
+	for _, rs := range casts[0].opening.Randomness {
+		var js []elgamal.Scalar
+		for range rs {
+			js = append(js, *r.scalar())
+		}
+		junk.Randomness = append(junk.Randomness, js)
+	}
+	badOpen("the ballot's hash with random scalars: the first does not re-encrypt (α ≠ r·G for the bridge contest's choice 0)", b0, junk.Bytes(), casts[0].choices)
+	// forged re-encrypts one ciphertext of the first ballot under fresh
+	// randomness, re-signs the ballot and returns it with its opening.
+	forged := func(contest, choice int, plain *elgamal.Element) ([]byte, []byte) {
+		b, err := election.ParseBallot(m, b0)
+		check(err)
+		o, err := election.ParseOpening(m, o0)
+		check(err)
+		rr := r.scalar()
+		ct := pk.EncryptWithNonce(plain, rr)
+		if b.Contests[contest].Data != nil {
+			b.Contests[contest].Data = ct
+		} else {
+			b.Contests[contest].Selections[choice].C = *ct
+		}
+		o.Randomness[contest][choice] = *rr
+		enc := resign(b.Bytes(), priv)
+		o.Ballot = sha256.Sum256(enc)
+		return enc, o.Bytes()
+	}
+	two := new(elgamal.Element).ScalarBaseMult(new(elgamal.Scalar).SetUint64(2))
+	fb, fo := forged(0, 1, two)
+	badOpen("the bridge contest's choice 1 encrypts 2 under the revealed randomness: neither 0 nor 1", fb, fo, casts[0].choices)
+	fb, fo = forged(1, 0, elgamal.NewGeneratorElement())
+	badOpen("the mascot contest (max 1) encrypts 1 for the owl and for the heron: two selections, over the limit", fb, fo, casts[0].choices)
+	fb, fo = forged(2, 0, elgamal.NewGeneratorElement())
+	badOpen("the board contest's data ciphertext encrypts G, which is not a data element", fb, fo, casts[0].choices)
+	e, err := elgamal.EncodeData([]byte{5, 0, 0})
+	check(err)
+	fb, fo = forged(2, 0, e)
+	badOpen("the board contest's data ciphertext encrypts the data 05 00 00: choice 5 of a 4-choice contest", fb, fo, casts[0].choices)
 	return s
 }

@@ -63,6 +63,7 @@ var recordComments = map[string]string{
 	"result-before-shares":  "the result entry moved before the first decryption-shares entry, so it was published before t trustees decrypted every list; the checkpoint re-signed by the board",
 	"wrong-origin":          "the checkpoint re-signed by the board key with another origin line than the key's name",
 	"malformed-credentials": "the last credential of the credentials entry repeated, so the list is not strictly ascending and does not decode; re-signed by the administrator, the checkpoint re-signed by the board",
+	"junk-opening":          "the challenge's opening keeps its ballot's hash but its scalars are replaced by junk ones, so it does not re-encrypt to the ballot; the log and checkpoint re-signed by the board",
 }
 
 // recordVectors runs the sample election, exports its record, makes the
