@@ -494,7 +494,7 @@ func (v *run) scanBallot(it *ballotItem) {
 		cred = [32]byte(it.raw[32:64])
 	}
 	if !s.eligible[cred] {
-		v7("credential", "%x… is not on the list of eligible voters", cred[:8])
+		v7("credential", "ballot %s: credential %x… is not on the list of eligible voters", tc, cred[:8])
 	}
 	if it.challenge {
 		s.challenges++
@@ -515,7 +515,7 @@ func (v *run) scanBallot(it *ballotItem) {
 	}
 	s.tracking[c] = i
 	if j, ok := s.voted[cred]; ok && v.manifest.Revoting == election.RevotingForbid {
-		v7("credential", "%x… already voted in entry %d and the manifest forbids re-voting", cred[:8], j)
+		v7("credential", "ballot %s: credential %x… already voted in entry %d and the manifest forbids re-voting", tc, cred[:8], j)
 	}
 	s.voted[cred] = i
 	s.ballots = append(s.ballots, ballotRef{index: i, cred: cred})
@@ -537,7 +537,7 @@ func (v *run) verifyChunk(items []ballotItem) {
 				it := &items[k]
 				b, err := election.ParseBallot(m, it.raw)
 				if err != nil {
-					s.fail("V7", fail(it.index, "ballot encoding", "%s", trimErr(err)))
+					s.fail("V7", fail(it.index, "ballot encoding", "ballot %s: %s", election.TrackingCodeOf(it.raw), trimErr(err)))
 					continue
 				}
 				if it.challenge {
@@ -569,7 +569,8 @@ func (v *run) verifyChunk(items []ballotItem) {
 			if errors.As(err, &be) {
 				for k, j := range be.Failed {
 					field, problem := splitBallotErr(be.Errs[k])
-					s.fail("V7", fail(items[okIdx[j]].index, field, "%s", problem))
+					field = nameChoice(m, field)
+					s.fail("V7", fail(items[okIdx[j]].index, field, "ballot %s: %s", election.TrackingCodeOf(items[okIdx[j]].raw), problem))
 				}
 			} else {
 				s.fail("V7", fail(items[0].index, "ballots", "%v", err))
@@ -675,6 +676,22 @@ func trimErr(err error) string {
 		s = strings.TrimPrefix(s, p)
 	}
 	return s
+}
+
+// nameChoice adds the option's label to a field naming a contest's
+// choice by index, such as `contest "council" choice 2 zero-one proof`.
+func nameChoice(m *election.Manifest, field string) string {
+	var id string
+	var j int
+	if n, _ := fmt.Sscanf(field, "contest %q choice %d", &id, &j); n != 2 {
+		return field
+	}
+	for i := range m.Contests {
+		if l := m.Contests[i].Layout(); m.Contests[i].ID == id && j >= 0 && j < len(l) {
+			return strings.Replace(field, fmt.Sprintf("choice %d", j), fmt.Sprintf("choice %d (%s)", j, l[j].Label), 1)
+		}
+	}
+	return field
 }
 
 // splitBallotErr turns a ballot verification error such as `invalid

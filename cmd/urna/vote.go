@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/urnavote/urna/bulletin"
 	"github.com/urnavote/urna/election"
 )
 
@@ -65,7 +67,7 @@ func voteCommand() *cli.Command {
 			{
 				Name:      "encrypt",
 				Usage:     "encrypt your choices into a signed ballot",
-				UsageText: "urna vote encrypt --manifest FILE --credential FILE -o BALLOT --choice CONTEST=CHOICE[,CHOICE...]...",
+				UsageText: "urna vote encrypt --manifest FILE --credential FILE [--url URL --board-key FILE] -o BALLOT --choice CONTEST=CHOICE[,CHOICE...]...",
 				Description: `encrypt encrypts your choices under the election key, proves that they
 are valid (no over-vote), and signs the ballot with your credential. It
 writes the ballot to the output file and its opening, the secret that
@@ -76,10 +78,18 @@ the bulletin board, and your choices as the ballot encrypts them. Check
 them. To make sure the ballot really holds these choices, challenge it
 with 'urna vote challenge' on another device (the ballot is then spoiled
 and you encrypt afresh); otherwise cast it with 'urna vote cast' and keep
-the opening to yourself.`,
+the opening to yourself.
+
+With the board (--url or --url-file) and its key (--board-key), it also
+checks that the manifest is the one on the board and prints the election
+fingerprint: compare it with the one the election authority published
+before you cast.`,
 				Flags: []cli.Flag{manifestFlag, outFlag,
 					&cli.StringFlag{Name: "credential", Usage: "your credential `FILE` from the registrar", Required: true},
 					choiceFlag(),
+					&cli.StringFlag{Name: "url", Usage: "the board's `URL`, to print the election fingerprint"},
+					&cli.StringFlag{Name: "url-file", Usage: "read the board's URL from `FILE`"},
+					&cli.StringFlag{Name: "board-key", Usage: "the board's verifier key `FILE`, to print the election fingerprint"},
 				},
 				Before: noArgs,
 				Action: voteEncrypt,
@@ -285,6 +295,10 @@ func voteEncrypt(c *cli.Context) error {
 	if err != nil {
 		return errorWithHint(fmt.Sprintf("%s: %v", credPath, err), "use the credential file the registrar gave you")
 	}
+	fp, err := voterFingerprint(c, m)
+	if err != nil {
+		return err
+	}
 	b, o, err := election.EncryptBallot(m, cred, choices, rand.Reader)
 	if err != nil {
 		return err
@@ -296,6 +310,13 @@ func voteEncrypt(c *cli.Context) error {
 		return err
 	}
 	w := c.App.Writer
+	h := m.Hash()
+	fmt.Fprintf(w, "election %s (%s), election hash %x\n", m.Title, m.ID, h[:])
+	if fp != nil {
+		fmt.Fprintf(w, "election fingerprint %s: compare it with the one the election authority published\n", fp)
+	} else {
+		fmt.Fprintln(w, "give the board (--url) and its key (--board-key) to see the election fingerprint, and compare it with the published one")
+	}
 	fmt.Fprintf(w, "tracking code %s\n", election.TrackingCode(b))
 	fmt.Fprintln(w, "your choices:")
 	printChoices(w, m, choices)
@@ -303,6 +324,45 @@ func voteEncrypt(c *cli.Context) error {
 	fmt.Fprintln(w, "to check the ballot, run 'urna vote challenge' on another device: the ballot is then spoiled")
 	fmt.Fprintln(w, "to vote, run 'urna vote cast'")
 	return nil
+}
+
+// voterFingerprint returns the election fingerprint of the board given
+// with --url and --board-key, after checking that m is the manifest on
+// that board; nil if no board is given.
+func voterFingerprint(c *cli.Context, m *election.Manifest) (*bulletin.Fingerprint, error) {
+	board := c.String("url") != "" || c.String("url-file") != ""
+	if !board && c.String("board-key") == "" {
+		return nil, nil
+	}
+	if !board || c.String("board-key") == "" {
+		return nil, errorWithHint("the board (--url or --url-file) and its key (--board-key) go together",
+			"give both to see the election fingerprint, or neither")
+	}
+	key, err := loadBoardKey(c.String("board-key"))
+	if err != nil {
+		return nil, err
+	}
+	cl, err := boardClient(c)
+	if err != nil {
+		return nil, err
+	}
+	g, me, err := cl.ElectionEntries(c.Context)
+	if err != nil {
+		return nil, boardError(err)
+	}
+	a, err := bulletin.ParseAdminEntry(me)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(a.Body, m.JSON()) {
+		return nil, errorWithHint(fmt.Sprintf("%s is not the manifest on the board", c.String("manifest")),
+			"get the manifest from the board ('urna board get'), or check that this is the right board")
+	}
+	fp, err := bulletin.FingerprintOfEntries(key, g, me)
+	if err != nil {
+		return nil, err
+	}
+	return &fp, nil
 }
 
 func loadBallot(m *election.Manifest, path string) (*election.Ballot, error) {

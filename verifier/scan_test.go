@@ -1,0 +1,18 @@
+package verifier
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/urnavote/urna/internal/scenario"
+)
+
+func TestNameChoice(t *testing.T) {
+	m := scenario.Danish()
+	require.Equal(t, `contest "referendum" choice 1 (Nej) zero-one proof`, nameChoice(m, `contest "referendum" choice 1 zero-one proof`))
+	require.Equal(t, `contest "council" choice 0 (A Socialdemokratiet)`, nameChoice(m, `contest "council" choice 0`))
+	for _, f := range []string{`contest "referendum" choice 9`, `contest "nope" choice 0`, `signature`, `contest "council" range proof`} {
+		require.Equal(t, f, nameChoice(m, f))
+	}
+}
