@@ -52,6 +52,9 @@ const (
 	// fails a check other than a proof (signature, election hash, shape,
 	// choices).
 	ErrClassBallot = "ballot"
+
+	// Ed25519 (spec/notation.md): a signature that does not verify.
+	ErrClassSignature = "signature"
 )
 
 // Context is a zkp.Context in hex.
@@ -89,6 +92,8 @@ func Classify(err error) string {
 		return ErrClassTooFewQualified
 	case errors.Is(err, threshold.ErrTooFewShares):
 		return ErrClassTooFewShares
+	case errors.Is(err, ErrSignature):
+		return ErrClassSignature
 	case errors.Is(err, elgamal.ErrLength), errors.Is(err, elgamal.ErrDataTooLong):
 		return ErrClassLength
 	case errors.Is(err, elgamal.ErrNonCanonical):
