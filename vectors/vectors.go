@@ -49,7 +49,7 @@ const (
 	ErrClassTooFewShares    = "too-few-shares"
 
 	// Ballots (spec/ballot.md): a ballot or an opening that decodes but
-	// fails a check other than a proof (signature, election hash, shape,
+	// fails a check other than a proof (signature, manifest hash, shape,
 	// choices).
 	ErrClassBallot = "ballot"
 
