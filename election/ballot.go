@@ -411,12 +411,37 @@ func BallotSize(m *Manifest) (int, error) {
 // canonical encodings throughout. It does not verify the ballot: use
 // VerifyBallot or BatchVerifyBallots.
 func ParseBallot(m *Manifest, data []byte) (*Ballot, error) {
+	b, _, err := parseBallot(m, data)
+	return b, err
+}
+
+// ballotProofs are the proof statements of a ballot as decoded by
+// parseBallot, in manifest order: for each homomorphic contest its
+// selections' zero-one statements and its range statement (whose Ctx and C
+// batchVerify fills in). They remember the bytes they were decoded from,
+// so verifying them hashes those bytes instead of encoding again.
+type ballotProofs struct {
+	zo []zkp.ZeroOneStatement
+	rg []zkp.RangeStatement
+}
+
+// parseBallot is ParseBallot, also returning the ballot's proof
+// statements.
+func parseBallot(m *Manifest, data []byte) (*Ballot, *ballotProofs, error) {
+	b, ps, err := parseBallotBody(m, data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("election: parse ballot: %w", err)
+	}
+	return b, ps, nil
+}
+
+func parseBallotBody(m *Manifest, data []byte) (*Ballot, *ballotProofs, error) {
 	size, err := BallotSize(m)
 	if err != nil {
-		return nil, fmt.Errorf("election: parse ballot: %w", err)
+		return nil, nil, err
 	}
 	if len(data) != size {
-		return nil, fmt.Errorf("election: parse ballot: %w: %d bytes, want %d", ErrBallot, len(data), size)
+		return nil, nil, fmt.Errorf("%w: %d bytes, want %d", ErrBallot, len(data), size)
 	}
 	b := &Ballot{Contests: make([]ContestBallot, len(m.Contests))}
 	copy(b.Election[:], data[:32])
@@ -428,37 +453,39 @@ func ParseBallot(m *Manifest, data []byte) (*Ballot, error) {
 		rest = rest[n:]
 		return x
 	}
+	ps := &ballotProofs{}
 	for i := range m.Contests {
 		c := &m.Contests[i]
 		cb := &b.Contests[i]
 		if isMixnet(c) {
 			cb.Data = new(elgamal.Ciphertext)
 			if _, err := cb.Data.SetCanonicalBytes(take(elgamal.CiphertextSize)); err != nil {
-				return nil, fmt.Errorf("election: parse ballot: %w: contest %q: %w", ErrBallot, c.ID, err)
+				return nil, nil, fmt.Errorf("%w: contest %q: %w", ErrBallot, c.ID, err)
 			}
 			if cb.DataProof, err = zkp.ParseRandomnessProof(take(zkp.RandomnessProofSize(1)), 1); err != nil {
-				return nil, fmt.Errorf("election: parse ballot: %w: contest %q: %w", ErrBallot, c.ID, err)
+				return nil, nil, fmt.Errorf("%w: contest %q: %w", ErrBallot, c.ID, err)
 			}
 			continue
 		}
 		n := len(c.Choices())
 		cb.Selections = make([]Selection, n)
 		for j := range cb.Selections {
-			if _, err := cb.Selections[j].C.SetCanonicalBytes(take(elgamal.CiphertextSize)); err != nil {
-				return nil, fmt.Errorf("election: parse ballot: %w: contest %q: choice %d: %w", ErrBallot, c.ID, j, err)
-			}
-			p, err := zkp.ParseZeroOneProof(take(zkp.ZeroOneProofSize))
+			sel := &cb.Selections[j]
+			st, err := zkp.DecodeZeroOneStatement(nil, take(elgamal.CiphertextSize+zkp.ZeroOneProofSize), &sel.C, &sel.Proof)
 			if err != nil {
-				return nil, fmt.Errorf("election: parse ballot: %w: contest %q: choice %d: %w", ErrBallot, c.ID, j, err)
+				return nil, nil, fmt.Errorf("%w: contest %q: choice %d: %w", ErrBallot, c.ID, j, err)
 			}
-			cb.Selections[j].Proof = *p
+			ps.zo = append(ps.zo, st)
 		}
 		lo, hi := ProofRange(c)
-		if cb.Range, err = zkp.ParseRangeProof(take(zkp.RangeProofSize(lo, hi)), lo, hi); err != nil {
-			return nil, fmt.Errorf("election: parse ballot: %w: contest %q: %w", ErrBallot, c.ID, err)
+		st, err := zkp.DecodeRangeStatement(nil, nil, lo, hi, take(zkp.RangeProofSize(lo, hi)))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: contest %q: %w", ErrBallot, c.ID, err)
 		}
+		cb.Range = st.Proof
+		ps.rg = append(ps.rg, st)
 	}
-	return b, nil
+	return b, ps, nil
 }
 
 // TrackingCode returns the ballot's tracking code: the first 80 bits of the
@@ -556,7 +583,7 @@ type stmtRef struct{ ballot, contest, choice int }
 // ballot would pass VerifyBallot; otherwise it returns a *BallotBatchError
 // naming each failing ballot.
 func BatchVerifyBallots(m *Manifest, bs []*Ballot) error {
-	return batchVerify(m, bs, nil, nil)
+	return batchVerify(m, bs, nil, nil, nil)
 }
 
 // BatchVerifyEncodedBallots decodes the ballot encodings encs (in
@@ -571,6 +598,7 @@ func BatchVerifyEncodedBallots(m *Manifest, encs [][]byte) ([]*Ballot, error) {
 		return nil, errors.New("election: verify ballots: missing manifest")
 	}
 	bs := make([]*Ballot, len(encs))
+	ps := make([]*ballotProofs, len(encs))
 	perr := make([]error, len(encs))
 	var wg sync.WaitGroup
 	workers := min(runtime.GOMAXPROCS(0), len(encs))
@@ -579,17 +607,17 @@ func BatchVerifyEncodedBallots(m *Manifest, encs [][]byte) ([]*Ballot, error) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(encs); i += workers {
-				b, err := ParseBallot(m, encs[i])
+				b, p, err := parseBallot(m, encs[i])
 				if err != nil {
 					perr[i] = &decodingError{err}
 					continue
 				}
-				bs[i] = b
+				bs[i], ps[i] = b, p
 			}
 		}()
 	}
 	wg.Wait()
-	return bs, batchVerify(m, bs, encs, perr)
+	return bs, batchVerify(m, bs, encs, ps, perr)
 }
 
 // decodingError marks a ballot of a batch that did not decode.
@@ -605,7 +633,11 @@ func IsDecodingError(err error) bool {
 	return errors.As(err, &d)
 }
 
-func batchVerify(m *Manifest, bs []*Ballot, encs [][]byte, perr []error) error {
+// batchVerify verifies the ballots bs for m. With encs (the ballots'
+// encodings, for signatures) and ps (their proof statements, from
+// parseBallot), it checks the signatures over the bytes as given and the
+// proofs against the bytes they were decoded from.
+func batchVerify(m *Manifest, bs []*Ballot, encs [][]byte, ps []*ballotProofs, perr []error) error {
 	if m == nil {
 		return errors.New("election: verify ballots: missing manifest")
 	}
@@ -646,20 +678,13 @@ func batchVerify(m *Manifest, bs []*Ballot, encs [][]byte, perr []error) error {
 		if errs[bi] != nil {
 			continue
 		}
-		// With the ballot's encoding at hand, the proofs' challenges hash
-		// its bytes (spec/ballot.md §2 layout) instead of re-encoding.
-		var enc []byte
-		if encs != nil {
-			enc = encs[bi]
+		// With the statements parseBallot decoded, the proofs' challenges
+		// hash the ballot's bytes instead of encoding every element again.
+		var bp *ballotProofs
+		if ps != nil {
+			bp = ps[bi]
 		}
-		off := 64
-		slice := func(n int) []byte {
-			defer func() { off += n }()
-			if enc == nil {
-				return nil
-			}
-			return enc[off : off+n]
-		}
+		nzo, nrg := 0, 0
 		for i := range m.Contests {
 			c := &m.Contests[i]
 			cb := &b.Contests[i]
@@ -667,18 +692,29 @@ func batchVerify(m *Manifest, bs []*Ballot, encs [][]byte, perr []error) error {
 			if isMixnet(c) {
 				rd = append(rd, zkp.RandomnessStatement{Ctx: ctx, Vector: elgamal.CiphertextVector{*cb.Data}, Proof: cb.DataProof})
 				rdRef = append(rdRef, stmtRef{bi, i, 0})
-				off += elgamal.CiphertextSize + zkp.RandomnessProofSize(1)
 				continue
 			}
 			sum := elgamal.NewCiphertext()
 			for j := range cb.Selections {
 				s := &cb.Selections[j]
-				zo = append(zo, zkp.ZeroOneStatement{Ctx: ctx, C: &s.C, Proof: &s.Proof, Enc: slice(elgamal.CiphertextSize + zkp.ZeroOneProofSize)})
+				st := zkp.ZeroOneStatement{C: &s.C, Proof: &s.Proof}
+				if bp != nil {
+					st = bp.zo[nzo]
+					nzo++
+				}
+				st.Ctx = ctx
+				zo = append(zo, st)
 				zoRef = append(zoRef, stmtRef{bi, i, j})
 				sum.Add(sum, &s.C)
 			}
 			lo, hi := ProofRange(c)
-			rg = append(rg, zkp.RangeStatement{Ctx: ctx, C: sum, Min: lo, Max: hi, Proof: cb.Range, Enc: slice(zkp.RangeProofSize(lo, hi))})
+			st := zkp.RangeStatement{Min: lo, Max: hi, Proof: cb.Range}
+			if bp != nil {
+				st = bp.rg[nrg]
+				nrg++
+			}
+			st.Ctx, st.C = ctx, sum
+			rg = append(rg, st)
 			rgRef = append(rgRef, stmtRef{bi, i, 0})
 		}
 	}

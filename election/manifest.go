@@ -324,6 +324,9 @@ func (c *Contest) validate(cname string) []error {
 	if c.Kind == Ranked && len(c.Options) > MaxRankedOptions {
 		report(ManifestError{Field: "options", Problem: fmt.Sprintf("%d options: a ranked contest has at most %d", len(c.Options), MaxRankedOptions)})
 	}
+	if p := checkDataEncodable(c); p != "" {
+		report(ManifestError{Field: "max", Problem: p})
+	}
 
 	// Options and lists.
 	if c.Kind == PartyList {

@@ -19,7 +19,11 @@ var (
 )
 
 // dataTries is how many candidate encodings EncodeData tries. About a
-// quarter of candidates decode, so all fail with probability near 2^-53.
+// quarter of candidates decode (ℓ ≈ 2^252 elements among the ≈ 2^254
+// non-negative canonical field encodings), so for a given data value all
+// fail with probability about (3/4)^128 ≈ 2^-53: some data values of 3
+// bytes or more cannot be encoded at all (spec/group.md §4). Every value
+// of at most 2 bytes can (TestDataShortValuesEncode).
 const dataTries = 128
 
 // EncodeData maps up to 30 bytes reversibly and injectively to an element,
@@ -54,6 +58,27 @@ func EncodeData(data []byte) (*Element, error) {
 		return nil, fmt.Errorf("elgamal: encode data: no candidate encoding decoded")
 	}
 	return out, nil
+}
+
+// DataEncodes reports whether EncodeData(data) succeeds. It runs in
+// variable time, stopping at the first counter that decodes, so it is for
+// public data only, such as checking that every ballot a manifest allows
+// can be encoded.
+func DataEncodes(data []byte) bool {
+	if len(data) > MaxDataSize {
+		return false
+	}
+	var s [32]byte
+	copy(s[1:], data)
+	s[31] = byte(len(data))
+	var cand Element
+	for k := 0; k < dataTries; k++ {
+		s[0] = byte(2 * k)
+		if cand.setDecoded(&s) == 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // setDecoded sets e from the encoding s in constant time and returns 1, or

@@ -35,7 +35,7 @@ const (
 	stageDomain = "urna/v1/mixnet/stage"
 	listDomain  = "urna/v1/mixnet/list"
 
-	// ElectionSize is the length of the election context hash that binds
+	// ElectionSize is the length of the ceremony hash that binds
 	// a chain.
 	ElectionSize = 32
 
@@ -57,7 +57,7 @@ type Mixer struct {
 // Stage is one mixer's signed contribution to a chain: the hash of the
 // list it shuffled, the shuffled list and the proof of shuffle.
 type Stage struct {
-	// Election is the election context hash the stage belongs to.
+	// Election is the ceremony hash of the election the stage belongs to.
 	Election [ElectionSize]byte
 	// Position is the stage's place in the chain, from 1.
 	Position uint32
@@ -83,7 +83,7 @@ func (s *Stage) Width() int {
 }
 
 // StageContext is the proof context of the stage at position by mixer:
-// the election context hash, the position as the prover index and the
+// the ceremony hash, the position as the prover index and the
 // mixer's signing key as the binding. A proof made for one position or
 // mixer does not verify for another.
 func StageContext(election []byte, position uint32, m *Mixer) *zkp.Context {
@@ -323,7 +323,7 @@ func ParseStage(b []byte) (*Stage, error) {
 // MixStage is one mixer's turn: it shuffles input (re-encrypting every
 // ciphertext under pk and permuting the vectors), proves the shuffle under
 // StageContext, and signs the stage with signer, whose public key must be
-// in mixers. election is the 32-byte election context hash.
+// in mixers. election is the 32-byte ceremony hash.
 func MixStage(election []byte, mixers []Mixer, signer ed25519.PrivateKey, position uint32, pk *elgamal.PublicKey,
 	input []elgamal.CiphertextVector, rand io.Reader, progress Progress) (*Stage, error) {
 	if len(election) != ElectionSize {

@@ -503,7 +503,7 @@ func FuzzParseStage(f *testing.F) {
 }
 
 func ExampleVerifyChain() {
-	// The election context hash and two registered mixers.
+	// The ceremony hash and two registered mixers.
 	election := sha256.Sum256([]byte("example election"))
 	alicePub, alice, _ := ed25519.GenerateKey(rand.Reader)
 	bobPub, bob, _ := ed25519.GenerateKey(rand.Reader)

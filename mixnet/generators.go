@@ -23,7 +23,7 @@ var ErrGenerators = errors.New("mixnet: degenerate generators")
 //
 //	h_i = HashToElement(LabelGenerators, u64be(len(election)) ‖ election ‖ u64be(i))
 //
-// with h = h_0. Only the election context hash goes in: every stage of a
+// with h = h_0. Only the ceremony hash goes in: every stage of a
 // chain uses the same generators.
 type genSource struct {
 	prefix []byte

@@ -33,6 +33,7 @@ var checkers = map[string]checker{
 	"zkp/zero-one":                 checkZeroOne,
 	"zkp/range":                    checkRange,
 	"zkp/randomness":               checkRandomness,
+	"ed25519/verify":               checkEd25519Verify,
 }
 
 // in returns the decoded hex input name, or panics: a malformed vector

@@ -52,9 +52,12 @@ const (
 	ErrClassTooFewShares    = "too-few-shares"
 
 	// Ballots (spec/ballot.md): a ballot or an opening that decodes but
-	// fails a check other than a proof (signature, election hash, shape,
+	// fails a check other than a proof (signature, manifest hash, shape,
 	// choices).
 	ErrClassBallot = "ballot"
+
+	// Ed25519 (spec/notation.md): a signature that does not verify.
+	ErrClassSignature = "signature"
 )
 
 // Context is a zkp.Context in hex.
@@ -92,6 +95,8 @@ func Classify(err error) string {
 		return ErrClassTooFewQualified
 	case errors.Is(err, threshold.ErrTooFewShares):
 		return ErrClassTooFewShares
+	case errors.Is(err, ErrSignature):
+		return ErrClassSignature
 	case errors.Is(err, elgamal.ErrLength), errors.Is(err, elgamal.ErrDataTooLong):
 		return ErrClassLength
 	case errors.Is(err, elgamal.ErrNonCanonical):

@@ -245,16 +245,37 @@ func proveRange(ctx *Context, pk *elgamal.PublicKey, c *elgamal.Ciphertext, v ui
 // RangeStatement is one ciphertext, its range and its proof, for
 // BatchVerifyRange. Ctx, if not nil, replaces the batch's Context for this
 // item.
+//
+// A statement made by DecodeRangeStatement also remembers the bytes Proof
+// was decoded from, and its challenge hashes those bytes instead of
+// encoding the proof's elements again. Only the decoder sets them, so they
+// always match Proof.
 type RangeStatement struct {
 	Ctx      *Context
 	C        *elgamal.Ciphertext
 	Min, Max uint64
 	Proof    *RangeProof
-	// Enc, if not nil, is the canonical encoding Proof was decoded from
-	// (RangeProofSize(Min, Max) bytes): the challenge then hashes it
-	// instead of encoding the proof's elements again. It must be exactly
-	// that encoding.
-	Enc []byte
+
+	// enc is the encoding decProof was decoded from by
+	// DecodeRangeStatement, for the range [encMin, encMax]; it is used
+	// only while Proof, Min and Max are unchanged.
+	enc            []byte
+	decProof       *RangeProof
+	encMin, encMax uint64
+}
+
+// DecodeRangeStatement decodes the range proof enc for [min, max] strictly,
+// as ParseRangeProof does, and returns the statement that c encrypts an
+// integer in [min, max] under ctx, which remembers enc (see
+// RangeStatement). c may be set later: it is hashed by value. The
+// statement refers to the decoded proof and to enc: do not change enc
+// before it is verified.
+func DecodeRangeStatement(ctx *Context, c *elgamal.Ciphertext, min, max uint64, enc []byte) (RangeStatement, error) {
+	p, err := ParseRangeProof(enc, min, max)
+	if err != nil {
+		return RangeStatement{}, err
+	}
+	return RangeStatement{Ctx: ctx, C: c, Min: min, Max: max, Proof: p, enc: enc, decProof: p, encMin: min, encMax: max}, nil
 }
 
 func (s *RangeStatement) prepare(ctx *Context, h []byte, q *equations) error {
@@ -288,10 +309,11 @@ func (s *RangeStatement) prepare(ctx *Context, h []byte, q *equations) error {
 			return fmt.Errorf("zkp: range proof: bit %d: %w", i, err)
 		}
 	}
-	if s.Enc != nil && len(s.Enc) != RangeProofSize(s.Min, s.Max) {
-		return fmt.Errorf("zkp: range proof: %w: encoding of %d bytes", ErrInvalidProof, len(s.Enc))
+	var enc []byte
+	if s.Proof == s.decProof && s.Min == s.encMin && s.Max == s.encMax {
+		enc = s.enc
 	}
-	c := rangeChallengeEnc(ctx, h, s.C, s.Min, s.Max, p, s.Enc)
+	c := rangeChallengeEnc(ctx, h, s.C, s.Min, s.Max, p, enc)
 	min := new(elgamal.Scalar).SetUint64(s.Min)
 	g := &q.sharedCo[0]
 	var t elgamal.Scalar

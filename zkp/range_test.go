@@ -425,27 +425,37 @@ func BenchmarkRange(b *testing.B) {
 	}
 }
 
-func TestBatchVerifyRangeEncoded(t *testing.T) {
+// A statement from DecodeRangeStatement hashes the proof's bytes as
+// decoded; replacing the proof or the range afterwards drops them.
+func TestDecodeRangeStatement(t *testing.T) {
 	r := newTestRand(62)
 	ctx := testContext()
 	pk := r.keyPair(t).PublicKey()
 	var stmts []RangeStatement
-	for i, rg := range [][2]uint64{{0, 1}, {0, 5}, {3, 3}, {1, 2}} {
+	var plain []*RangeProof
+	for _, rg := range [][2]uint64{{0, 1}, {0, 5}, {3, 3}, {1, 2}} {
 		c, x, err := pk.EncryptInt(rg[0], r)
 		require.NoError(t, err)
 		p, err := ProveRange(ctx, pk, c, rg[0], x, rg[0], rg[1], r)
 		require.NoError(t, err)
-		stmts = append(stmts, RangeStatement{C: c, Min: rg[0], Max: rg[1], Proof: p, Enc: p.Bytes()})
-		_ = i
+		st, err := DecodeRangeStatement(nil, c, rg[0], rg[1], p.Bytes())
+		require.NoError(t, err)
+		require.Equal(t, p.Bytes(), st.Proof.Bytes())
+		stmts = append(stmts, st)
+		plain = append(plain, p)
 	}
 	require.NoError(t, BatchVerifyRange(ctx, pk, stmts))
+
+	_, err := DecodeRangeStatement(nil, stmts[0].C, 0, 1, plain[0].Bytes()[:10])
+	require.ErrorIs(t, err, elgamal.ErrLength)
+	_, err = DecodeRangeStatement(nil, stmts[0].C, 2, 1, nil)
+	require.ErrorIs(t, err, ErrOutOfRange)
+
 	bad := append([]RangeStatement(nil), stmts...)
-	bad[1].Enc = append([]byte(nil), stmts[1].Enc...)
-	bad[1].Enc[3] ^= 1 // inside the first bit's α
-	bad[2].Enc = append([]byte(nil), stmts[2].Enc...)
-	bad[2].Enc[40] ^= 1 // inside the exact proof's B
-	bad[3].Enc = stmts[3].Enc[:10]
+	bad[0].Proof = plain[3] // a proof for [1, 2], same shape
+	bad[1].C = stmts[0].C
+	bad[3].Min, bad[3].Max = 0, 1 // same shape, other range
 	var be *BatchError
 	require.ErrorAs(t, BatchVerifyRange(ctx, pk, bad), &be)
-	require.Equal(t, []int{1, 2, 3}, be.Failed)
+	require.Equal(t, []int{0, 1, 3}, be.Failed)
 }

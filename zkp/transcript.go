@@ -8,7 +8,7 @@
 // Every proof is a Σ-protocol made non-interactive with the strong
 // Fiat–Shamir transform (Bernhard, Pereira, Warinschi, "How not to prove
 // yourself", Asiacrypt 2012): the challenge hashes the protocol label and
-// version, the group and generator, the caller's Context (election hash,
+// version, the group and generator, the caller's Context (manifest or ceremony hash,
 // prover index, binding), every public input and every commitment. Proofs
 // carry commitments rather than challenges, so verifiers always recompute
 // the challenge and several proofs can be checked at once with a random
@@ -53,8 +53,9 @@ var generatorEncoding = elgamal.NewGeneratorElement().Bytes()
 // Context binds a proof to the place it is used. Proofs made under one
 // Context do not verify under any other.
 type Context struct {
-	// Election is the election context hash: the hash of the manifest and
-	// key material that identifies one election.
+	// Election is the hash naming the election the proof belongs to
+	// (spec/notation.md, "Named hashes"): the manifest hash for a voter's
+	// proofs, the ceremony hash for a trustee's or a mixer's.
 	Election []byte
 	// Prover is the index of the prover, such as a trustee or mix server
 	// number; 0 where the prover has no index (voters).

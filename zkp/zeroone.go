@@ -329,15 +329,47 @@ func encodeBit(b uint64) *elgamal.Element {
 // ZeroOneStatement is one ciphertext and its proof, for BatchVerifyZeroOne.
 // Ctx, if not nil, replaces the batch's Context for this item, so that one
 // batch can hold ballots bound to different voter credentials.
+//
+// A statement made by DecodeZeroOneStatement also remembers the bytes C
+// and Proof were decoded from, and its challenge hashes those bytes
+// instead of encoding every element again. Only the decoder sets them, so
+// they always match C and Proof: there is no way to verify one ciphertext
+// while hashing another.
 type ZeroOneStatement struct {
 	Ctx   *Context
 	C     *elgamal.Ciphertext
 	Proof *ZeroOneProof
-	// Enc, if not nil, is the canonical encoding C ‖ Proof (64 + 224
-	// bytes) that both were decoded from: the challenge then hashes it
-	// instead of encoding every element again. It must be exactly that
-	// encoding, or the proof is checked against the wrong challenge.
-	Enc []byte
+
+	// enc is C ‖ Proof as decoded into decC and decProof by
+	// DecodeZeroOneStatement; it is used only while C and Proof still
+	// point there.
+	enc      []byte
+	decC     *elgamal.Ciphertext
+	decProof *ZeroOneProof
+}
+
+// DecodeZeroOneStatement decodes enc = C ‖ proof (CiphertextSize +
+// ZeroOneProofSize bytes) strictly into c and p, and returns the statement
+// of c and p under ctx, which remembers enc (see ZeroOneStatement).
+// Decoding rejects what elgamal.Ciphertext.SetCanonicalBytes and
+// ParseZeroOneProof reject. The statement refers to c, p and enc: change
+// none of them before it is verified.
+func DecodeZeroOneStatement(ctx *Context, enc []byte, c *elgamal.Ciphertext, p *ZeroOneProof) (ZeroOneStatement, error) {
+	if c == nil || p == nil {
+		return ZeroOneStatement{}, errors.New("zkp: zero-one proof: missing ciphertext or proof to decode into")
+	}
+	if len(enc) != elgamal.CiphertextSize+ZeroOneProofSize {
+		return ZeroOneStatement{}, fmt.Errorf("zkp: zero-one proof: %w: statement of %d bytes, want %d", elgamal.ErrLength, len(enc), elgamal.CiphertextSize+ZeroOneProofSize)
+	}
+	if _, err := c.SetCanonicalBytes(enc[:elgamal.CiphertextSize]); err != nil {
+		return ZeroOneStatement{}, fmt.Errorf("zkp: zero-one proof: ciphertext: %w", err)
+	}
+	r := newReader(enc[elgamal.CiphertextSize:])
+	orRead(r, "", p)
+	if err := r.done(); err != nil {
+		return ZeroOneStatement{}, fmt.Errorf("zkp: zero-one proof: %w", err)
+	}
+	return ZeroOneStatement{Ctx: ctx, C: c, Proof: p, enc: enc, decC: c, decProof: p}, nil
 }
 
 func (s *ZeroOneStatement) prepare(ctx *Context, h []byte, q *equations) error {
@@ -354,10 +386,11 @@ func (s *ZeroOneStatement) prepare(ctx *Context, h []byte, q *equations) error {
 	if err := orCheckCommitments(p); err != nil {
 		return fmt.Errorf("zkp: zero-one proof: %w", err)
 	}
-	if s.Enc != nil && len(s.Enc) != elgamal.CiphertextSize+ZeroOneProofSize {
-		return fmt.Errorf("zkp: zero-one proof: %w: encoding of %d bytes", ErrInvalidProof, len(s.Enc))
+	var enc []byte
+	if s.C == s.decC && s.Proof == s.decProof {
+		enc = s.enc
 	}
-	c := zeroOneChallengeEnc(ctx, h, s.C, p, s.Enc)
+	c := zeroOneChallengeEnc(ctx, h, s.C, p, enc)
 	ca, cb := orEquations(q, c, p)
 	orTerm(q, &ca, &s.C.Alpha)
 	orTerm(q, &cb, &s.C.Beta)

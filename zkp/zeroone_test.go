@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -347,23 +348,66 @@ func BenchmarkZeroOne(b *testing.B) {
 	})
 }
 
-// With Enc set, the challenge hashes the given encoding: the same
-// encoding verifies, any other fails, and a wrong length is refused.
-func TestBatchVerifyZeroOneEncoded(t *testing.T) {
+// A statement from DecodeZeroOneStatement hashes the bytes it was decoded
+// from, and those bytes can only be set by decoding them: the same proofs
+// verify, bytes that do not decode are refused, and a statement whose C or
+// proof is replaced afterwards is checked against the replacement, so a
+// proof cannot be verified for one ciphertext while another is hashed.
+func TestDecodeZeroOneStatement(t *testing.T) {
 	r := newTestRand(61)
 	ctx := testContext()
 	pk := r.keyPair(t).PublicKey()
-	stmts := zeroOneBatch(t, r, pk, ctx, 6)
-	for i := range stmts {
-		stmts[i].Enc = append(stmts[i].C.Bytes(), stmts[i].Proof.Bytes()...)
+	plain := zeroOneBatch(t, r, pk, ctx, 6)
+	stmts := make([]ZeroOneStatement, len(plain))
+	for i := range plain {
+		enc := append(plain[i].C.Bytes(), plain[i].Proof.Bytes()...)
+		var err error
+		stmts[i], err = DecodeZeroOneStatement(plain[i].Ctx, enc, new(elgamal.Ciphertext), new(ZeroOneProof))
+		require.NoError(t, err)
+		require.Equal(t, plain[i].C.Bytes(), stmts[i].C.Bytes())
+		require.Equal(t, plain[i].Proof.Bytes(), stmts[i].Proof.Bytes())
 	}
 	require.NoError(t, BatchVerifyZeroOne(ctx, pk, stmts))
-	bad := append([]ZeroOneStatement(nil), stmts...)
-	bad[1].Enc = append([]byte(nil), stmts[1].Enc...)
-	bad[1].Enc[70] ^= 1 // inside A0: not what the proof was made for
-	bad[3].Enc = stmts[3].Enc[:100]
-	bad[4].Enc = stmts[5].Enc // another statement's bytes
+
+	enc := append(plain[0].C.Bytes(), plain[0].Proof.Bytes()...)
+	_, err := DecodeZeroOneStatement(nil, enc[:100], new(elgamal.Ciphertext), new(ZeroOneProof))
+	require.ErrorIs(t, err, elgamal.ErrLength)
+	bad := bytes.Clone(enc)
+	bad[0] |= 1 // a negative α
+	_, err = DecodeZeroOneStatement(nil, bad, new(elgamal.Ciphertext), new(ZeroOneProof))
+	require.ErrorIs(t, err, elgamal.ErrNonCanonical)
+	_, err = DecodeZeroOneStatement(nil, enc, nil, new(ZeroOneProof))
+	require.Error(t, err)
+
+	// An encryption of 2 with the proof of another ciphertext: replacing
+	// the decoded C (or the proof) drops the remembered bytes, so the
+	// challenge is that of the new statement and the forgery fails.
+	two, _, err := pk.EncryptInt(2, r)
+	require.NoError(t, err)
+	forged := append([]ZeroOneStatement(nil), stmts...)
+	forged[1].C = two
+	forged[2].Proof = plain[3].Proof
+	forged[4] = stmts[5]
+	forged[4].Ctx = &Context{Election: []byte("another")}
 	var be *BatchError
-	require.ErrorAs(t, BatchVerifyZeroOne(ctx, pk, bad), &be)
-	require.Equal(t, []int{1, 3, 4}, be.Failed)
+	require.ErrorAs(t, BatchVerifyZeroOne(ctx, pk, forged), &be)
+	require.Equal(t, []int{1, 2, 4}, be.Failed)
+	require.ErrorIs(t, VerifyZeroOne(ctx, pk, two, stmts[1].Proof), ErrInvalidProof)
+}
+
+// The remembered encodings are unexported: the public fields of the
+// statements are exactly these, none of them bytes a caller could set.
+func TestStatementFieldsPublic(t *testing.T) {
+	exported := func(v any) []string {
+		var out []string
+		ty := reflect.TypeOf(v)
+		for i := range ty.NumField() {
+			if f := ty.Field(i); f.IsExported() {
+				out = append(out, f.Name)
+			}
+		}
+		return out
+	}
+	require.Equal(t, []string{"Ctx", "C", "Proof"}, exported(ZeroOneStatement{}))
+	require.Equal(t, []string{"Ctx", "C", "Min", "Max", "Proof"}, exported(RangeStatement{}))
 }

@@ -501,3 +501,103 @@ func TestLabelLengths(t *testing.T) {
 		assert.Equal(t, len(label), n, "length of %s in spec/labels.md", r[1])
 	}
 }
+
+// transcriptAppenders are the zkp.Transcript methods that take a record
+// name as their first argument.
+var transcriptAppenders = map[string]bool{
+	"AppendBytes": true, "AppendUint64": true, "AppendElement": true,
+	"AppendElementBytes": true, "AppendScalar": true, "AppendCiphertext": true,
+	"Challenge": true,
+}
+
+// backticked returns every span of text between backticks.
+func backticked(text string) []string {
+	parts := strings.Split(text, "`")
+	var out []string
+	for i := 1; i < len(parts); i += 2 {
+		out = append(out, parts[i])
+	}
+	return out
+}
+
+// TestTranscriptRecordsInSpec checks that every Fiat–Shamir transcript
+// record name the code appends appears in spec/ in backticks: a name
+// given as one string literal exactly, and one built from pieces (a
+// prefix and an index, fmt.Sprintf("t4[%d].alpha", k), rangeBitName(i) +
+// ".alpha") piece by piece, each inside a backticked pattern such as
+// `t4[<k>].alpha`.
+func TestTranscriptRecordsInSpec(t *testing.T) {
+	root := moduleRoot(t)
+	_, files := specText(t, root)
+	spans := backticked(files["zkp.md"] + files["mixnet.md"])
+	exact := map[string]bool{}
+	for _, s := range spans {
+		exact[s] = true
+	}
+	inSomeSpan := func(piece string) bool {
+		for _, s := range spans {
+			if strings.Contains(s, piece) {
+				return true
+			}
+		}
+		return false
+	}
+	fset, byDir := sourceFiles(t, root)
+	checked := 0
+	for dir, files := range byDir {
+		if !protocolPackages[dir] {
+			continue
+		}
+		for _, f := range files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				sel, ok := call.Fun.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				var name ast.Expr
+				switch {
+				case transcriptAppenders[sel.Sel.Name] && len(call.Args) >= 1:
+					name = call.Args[0]
+				case sel.Sel.Name == "record" && dir == "zkp" && len(call.Args) == 3:
+					name = call.Args[1]
+				default:
+					return true
+				}
+				pos := fset.Position(call.Pos()).String()
+				if lit, ok := name.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					s, _ := strconv.Unquote(lit.Value)
+					names := []string{s}
+					if sel.Sel.Name == "AppendCiphertext" {
+						names = []string{s + ".alpha", s + ".beta"}
+					}
+					for _, s := range names {
+						checked++
+						assert.True(t, exact[s], "%s: transcript record %q is not named in spec/zkp.md or spec/mixnet.md (in backticks)", pos, s)
+					}
+					return true
+				}
+				ast.Inspect(name, func(m ast.Node) bool {
+					lit, ok := m.(*ast.BasicLit)
+					if !ok || lit.Kind != token.STRING {
+						return true
+					}
+					s, _ := strconv.Unquote(lit.Value)
+					for _, piece := range strings.Split(s, "%d") {
+						if piece == "" {
+							continue
+						}
+						checked++
+						assert.True(t, inSomeSpan(piece), "%s: transcript record name piece %q is in no backticked name of spec/", pos, piece)
+					}
+					return true
+				})
+				return true
+			})
+		}
+	}
+	require.Greater(t, checked, 30, "too few transcript records found: is the test still finding the Append calls?")
+}

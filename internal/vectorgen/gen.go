@@ -21,7 +21,7 @@ type File struct {
 // Dirs lists the top-level directories of vectors/ that the generator owns:
 // the first element of every vector type, and the sample election record.
 func Dirs() []string {
-	return []string{"ristretto255", "scalar", "elgamal", "zkp", "dkg", "mixnet", "election", recordDir}
+	return []string{"ristretto255", "scalar", "elgamal", "zkp", "dkg", "mixnet", "election", "ed25519", recordDir}
 }
 
 // rng is the deterministic randomness of the generator: ChaCha8 keyed by
@@ -136,7 +136,7 @@ func (s *set) files() []File {
 // Generate returns every vector file.
 func Generate() ([]File, error) {
 	var files []File
-	for _, fam := range []func() *set{groupVectors, elgamalVectors, zkpVectors, dkgTranscriptVectors, dkgDecryptionVectors, mixnetVectors, ballotVectors} {
+	for _, fam := range []func() *set{groupVectors, elgamalVectors, zkpVectors, dkgTranscriptVectors, dkgDecryptionVectors, mixnetVectors, ballotVectors, ed25519Vectors} {
 		s := fam()
 		if s.err != nil {
 			return nil, s.err
