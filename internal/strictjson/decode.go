@@ -33,10 +33,13 @@ func (n Node) Err() error {
 	return *n.err
 }
 
-// Failf records a problem at n's path, unless one was recorded already.
-func (n Node) Failf(format string, args ...any) {
+// Failf records a WrongValue problem at n's path, unless a problem was
+// recorded already.
+func (n Node) Failf(format string, args ...any) { n.fail(WrongValue, format, args...) }
+
+func (n Node) fail(code Code, format string, args ...any) {
 	if *n.err == nil {
-		*n.err = &Error{Path: n.Path, Offset: -1, Problem: fmt.Sprintf(format, args...)}
+		*n.err = &Error{Path: n.Path, Offset: -1, Code: code, Problem: fmt.Sprintf(format, args...)}
 	}
 }
 
@@ -53,11 +56,11 @@ func (n Node) want(k Kind) bool {
 		return false
 	}
 	if n.v == nil {
-		n.Failf("missing member")
+		n.fail(Missing, "missing member")
 		return false
 	}
 	if n.v.Kind != k {
-		n.Failf("want %s, got %s", k, n.v.Kind)
+		n.fail(WrongType, "want %s, got %s", k, n.v.Kind)
 		return false
 	}
 	return true
@@ -75,13 +78,13 @@ func (n Node) Object(members ...string) Node {
 		name, opt := strings.CutSuffix(m, "?")
 		known[name] = true
 		if !opt && !n.Get(name).Present() {
-			Node{Path: JoinName(n.Path, name), err: n.err}.Failf("missing member")
+			Node{Path: JoinName(n.Path, name), err: n.err}.fail(Missing, "missing member")
 			return n
 		}
 	}
 	for _, m := range n.v.Members {
 		if !known[m.Name] {
-			Node{Path: JoinName(n.Path, m.Name), err: n.err}.Failf("unknown member")
+			Node{Path: JoinName(n.Path, m.Name), err: n.err}.fail(Unknown, "unknown member")
 			return n
 		}
 	}
@@ -130,12 +133,12 @@ func (n Node) Int() int {
 		return 0
 	}
 	if p := IntProblem(n.v.Text); p != "" {
-		n.Failf("%s", p)
+		n.fail(NotInteger, "%s", p)
 		return 0
 	}
 	v, err := strconv.ParseInt(n.v.Text, 10, strconv.IntSize)
 	if err != nil {
-		n.Failf("integer %s out of range", n.v.Text)
+		n.fail(NotInteger, "integer %s out of range", n.v.Text)
 		return 0
 	}
 	return int(v)

@@ -18,12 +18,28 @@ import (
 const MaxDepth = 32
 
 // Error is a problem with the input: Path is the member path ("" for the
-// top-level value) and Offset the byte offset of a syntax error, or -1.
+// top-level value), Offset the byte offset of a syntax error or -1, and
+// Code the class of the problem.
 type Error struct {
 	Path    string
 	Offset  int
+	Code    Code
 	Problem string
 }
+
+// Code classifies an Error.
+type Code string
+
+// The classes of errors.
+const (
+	Syntax     Code = "syntax"           // not JSON, invalid UTF-8, data after the value, too deep
+	Duplicate  Code = "duplicate-member" // a member name repeated in one object
+	Unknown    Code = "unknown-member"
+	Missing    Code = "missing-member"
+	NotInteger Code = "not-integer" // a number that is not an integer in canonical form, or out of range
+	WrongType  Code = "wrong-type"
+	WrongValue Code = "wrong-value" // a well-typed value the caller refused (Failf)
+)
 
 func (e *Error) Error() string {
 	p := e.Path
@@ -92,7 +108,7 @@ type parser struct {
 }
 
 func (p *parser) fail(path, format string, args ...any) *Error {
-	return &Error{Path: path, Offset: p.i, Problem: fmt.Sprintf(format, args...)}
+	return &Error{Path: path, Offset: p.i, Code: Syntax, Problem: fmt.Sprintf(format, args...)}
 }
 
 func (p *parser) space() {
@@ -161,7 +177,7 @@ func (p *parser) object(path string, depth int) (*Value, error) {
 		}
 		mpath := JoinName(path, name)
 		if seen[name] {
-			return nil, &Error{Path: mpath, Offset: -1, Problem: "duplicate member"}
+			return nil, &Error{Path: mpath, Offset: -1, Code: Duplicate, Problem: "duplicate member"}
 		}
 		seen[name] = true
 		p.space()
