@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -252,8 +251,12 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 				return reject(ReasonOutOfOrder, "result: list %q has decryption shares from %s, the threshold is %d", l.name, plural(len(l.shares), "trustee"), s.setup.Threshold), nil
 			}
 		}
-		if !json.Valid(a.Body) {
-			return reject(ReasonMalformed, "result: the body is not JSON"), nil
+		rep, err := election.ParseResult(a.Body)
+		if err != nil {
+			return reject(ReasonMalformed, "%v", err), nil
+		}
+		if !bytes.Equal(rep.ResultJSON(), a.Body) {
+			return reject(ReasonMalformed, "result: not in canonical form (post Report.ResultJSON, spec/result.md)"), nil
 		}
 		s.result = true
 		return nil, nil

@@ -5,12 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -34,7 +35,7 @@ type TamperKeys struct {
 // vectors.
 var TamperKinds = []string{
 	"changed-ballot", "dropped-ballot", "swapped-mix-output", "bad-decryption-share",
-	"wrong-tally", "forked-checkpoint", "wrong-key-checkpoint",
+	"wrong-tally", "duplicate-member-result", "fractional-count", "forked-checkpoint", "wrong-key-checkpoint",
 }
 
 // Tamper rewrites the election record in dir (a copy: it is changed in
@@ -49,6 +50,11 @@ var TamperKinds = []string{
 //	                      trustee                                           V11
 //	wrong-tally           a vote added in the result, re-signed by the
 //	                      administrator                                     V13
+//	duplicate-member-result
+//	                      the result's first "votes" member preceded by
+//	                      another one higher, re-signed                     V13
+//	fractional-count      the result's first "votes" written as
+//	                      N.0000000000000001, re-signed                     V13
 //	forked-checkpoint     a second checkpoint of the same size with another
 //	                      root, signed by the board, in DIR/checkpoints/    V2
 //	wrong-key-checkpoint  the checkpoint re-signed by another key of the
@@ -80,6 +86,10 @@ func Tamper(dir string, kind string, keys TamperKeys) (string, error) {
 		step, err = t.badShare()
 	case "wrong-tally":
 		step, err = t.wrongTally()
+	case "duplicate-member-result":
+		step, err = t.resultText(func(n int) string { return fmt.Sprintf(`"votes": %d, "votes": %d`, n+1, n) })
+	case "fractional-count":
+		step, err = t.resultText(func(n int) string { return fmt.Sprintf(`"votes": %d.0000000000000001`, n) })
 	case "forked-checkpoint":
 		return t.forked()
 	case "wrong-key-checkpoint":
@@ -245,8 +255,8 @@ func (t *tamperer) wrongTally() (string, error) {
 	if a == nil {
 		return "", errors.New("verifier: tamper: no result entry")
 	}
-	var rep election.Report
-	if err := json.Unmarshal(a.Body, &rep); err != nil {
+	rep, err := election.ParseResult(a.Body)
+	if err != nil {
 		return "", err
 	}
 	changed := false
@@ -267,11 +277,29 @@ func (t *tamperer) wrongTally() (string, error) {
 	if !changed {
 		rep.Accepted++
 	}
-	body, err := json.MarshalIndent(&rep, "", "  ")
+	t.entries[i] = bulletin.NewAdminEntry(t.origin, bulletin.AdminResult, rep.ResultJSON(), t.keys.Admin).Bytes()
+	return "V13", nil
+}
+
+var firstVotes = regexp.MustCompile(`"votes": ([0-9]+)`)
+
+// resultText rewrites the first "votes" member of the result's text
+// with repl of its value, and re-signs the entry.
+func (t *tamperer) resultText(repl func(int) string) (string, error) {
+	i, a := t.admin(bulletin.AdminResult)
+	if a == nil {
+		return "", errors.New("verifier: tamper: no result entry")
+	}
+	loc := firstVotes.FindSubmatchIndex(a.Body)
+	if loc == nil {
+		return "", errors.New("verifier: tamper: no votes in the result")
+	}
+	n, err := strconv.Atoi(string(a.Body[loc[2]:loc[3]]))
 	if err != nil {
 		return "", err
 	}
-	t.entries[i] = bulletin.NewAdminEntry(t.origin, bulletin.AdminResult, append(body, '\n'), t.keys.Admin).Bytes()
+	body := append(append(append([]byte(nil), a.Body[:loc[0]]...), repl(n)...), a.Body[loc[1]:]...)
+	t.entries[i] = bulletin.NewAdminEntry(t.origin, bulletin.AdminResult, body, t.keys.Admin).Bytes()
 	return "V13", nil
 }
 

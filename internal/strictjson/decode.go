@@ -68,23 +68,25 @@ func (n Node) want(k Kind) bool {
 
 // Object checks that n is an object whose members are exactly those
 // named: each is required, or optional when its name ends in "?". The
-// first unknown member or missing required member is the problem.
+// first unknown member, else the first missing required member, is the
+// problem.
 func (n Node) Object(members ...string) Node {
 	if !n.want(Object) {
 		return n
 	}
 	known := map[string]bool{}
 	for _, m := range members {
-		name, opt := strings.CutSuffix(m, "?")
-		known[name] = true
-		if !opt && !n.Get(name).Present() {
-			Node{Path: JoinName(n.Path, name), err: n.err}.fail(Missing, "missing member")
-			return n
-		}
+		known[strings.TrimSuffix(m, "?")] = true
 	}
 	for _, m := range n.v.Members {
 		if !known[m.Name] {
 			Node{Path: JoinName(n.Path, m.Name), err: n.err}.fail(Unknown, "unknown member")
+			return n
+		}
+	}
+	for _, m := range members {
+		if !strings.HasSuffix(m, "?") && !n.Get(m).Present() {
+			Node{Path: JoinName(n.Path, m), err: n.err}.fail(Missing, "missing member")
 			return n
 		}
 	}
