@@ -1,10 +1,12 @@
 package verifier
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -35,7 +37,7 @@ type TamperKeys struct {
 // vectors.
 var TamperKinds = []string{
 	"changed-ballot", "dropped-ballot", "swapped-mix-output", "bad-decryption-share",
-	"wrong-tally", "duplicate-member-result", "fractional-count", "forked-checkpoint", "wrong-key-checkpoint",
+	"wrong-tally", "duplicate-member-result", "fractional-count", "reformatted-result", "forked-checkpoint", "wrong-key-checkpoint",
 }
 
 // Tamper rewrites the election record in dir (a copy: it is changed in
@@ -55,6 +57,7 @@ var TamperKinds = []string{
 //	                      another one higher, re-signed                     V13
 //	fractional-count      the result's first "votes" written as
 //	                      N.0000000000000001, re-signed                     V13
+//	reformatted-result    the same result as compact JSON, re-signed        V13
 //	forked-checkpoint     a second checkpoint of the same size with another
 //	                      root, signed by the board, in DIR/checkpoints/    V2
 //	wrong-key-checkpoint  the checkpoint re-signed by another key of the
@@ -90,6 +93,8 @@ func Tamper(dir string, kind string, keys TamperKeys) (string, error) {
 		step, err = t.resultText(func(n int) string { return fmt.Sprintf(`"votes": %d, "votes": %d`, n+1, n) })
 	case "fractional-count":
 		step, err = t.resultText(func(n int) string { return fmt.Sprintf(`"votes": %d.0000000000000001`, n) })
+	case "reformatted-result":
+		step, err = t.reformattedResult()
 	case "forked-checkpoint":
 		return t.forked()
 	case "wrong-key-checkpoint":
@@ -278,6 +283,19 @@ func (t *tamperer) wrongTally() (string, error) {
 		rep.Accepted++
 	}
 	t.entries[i] = bulletin.NewAdminEntry(t.origin, bulletin.AdminResult, rep.ResultJSON(), t.keys.Admin).Bytes()
+	return "V13", nil
+}
+
+func (t *tamperer) reformattedResult() (string, error) {
+	i, a := t.admin(bulletin.AdminResult)
+	if a == nil {
+		return "", errors.New("verifier: tamper: no result entry")
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, a.Body); err != nil {
+		return "", err
+	}
+	t.entries[i] = bulletin.NewAdminEntry(t.origin, bulletin.AdminResult, b.Bytes(), t.keys.Admin).Bytes()
 	return "V13", nil
 }
 

@@ -285,6 +285,7 @@ func TestVerifyResultStrict(t *testing.T) {
 		"duplicate-member-result": {"contests[0].options[0].votes", "does not decode strictly (spec/result.md §3): duplicate member"},
 		"fractional-count":        {"contests[0].options[0].votes", "has a fraction"},
 		"wrong-tally":             {"contests[0].options[0].votes", "the published result says"},
+		"reformatted-result":      {"result", "has the recomputed counts but is not their canonical encoding"},
 	} {
 		dir := copyDir(t, f.dir)
 		_, err := verifier.Tamper(dir, kind, keys(f.e))

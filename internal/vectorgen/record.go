@@ -56,6 +56,7 @@ var recordComments = map[string]string{
 	"bad-decryption-share":    "the first share of the first decryption-shares entry changed, re-signed by its trustee; the checkpoint re-signed by the board",
 	"wrong-tally":             "a vote added in the published result, re-signed by the administrator; the checkpoint re-signed by the board",
 	"duplicate-member-result": "the result's first \"votes\" member preceded by a second one, one higher (a decoder keeping the first value reads a wrong count; one keeping the last the right one), re-signed by the administrator; the checkpoint re-signed by the board",
+	"reformatted-result":      "the same result as compact JSON: the same counts, but not the canonical encoding, re-signed by the administrator; the checkpoint re-signed by the board",
 	"fractional-count":        "the result's first \"votes\" written as N.0000000000000001, equal to N as a binary64 float, re-signed by the administrator; the checkpoint re-signed by the board",
 	"forked-checkpoint":       "checkpoints/forked: a second checkpoint of the same size with another root, signed by the board key (a fork)",
 	"wrong-key-checkpoint":    "the checkpoint re-signed by another key of the board's name; board.vkey is still the real key",
