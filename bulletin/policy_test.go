@@ -1,8 +1,12 @@
 package bulletin_test
 
 import (
+	"bytes"
+	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,6 +23,13 @@ func newElection(t *testing.T, o scenario.Options) *scenario.Election {
 	e, err := scenario.New(o)
 	require.NoError(t, err)
 	return e
+}
+
+// resultBody is a well-formed result entry body for e: the canonical
+// encoding of a count of nothing (the board does not recount).
+func resultBody(e *scenario.Election) []byte {
+	cl := &election.Cleansed{Manifest: e.Manifest, Counts: election.CleanseCounts{Rejected: map[string]int{}}}
+	return election.NewReport(cl, nil).ResultJSON()
 }
 
 func TestPolicySetupAndCeremony(t *testing.T) {
@@ -223,7 +234,7 @@ func TestPolicyMixAndDecrypt(t *testing.T) {
 	post(t, b, e.Phase(bulletin.PhaseDecrypting))
 	// Shares of a list that is not to be decrypted (a single ballot).
 	rejected(t, b, junk, bulletin.ReasonInvalid)
-	rejected(t, b, e.ResultEntry([]byte(`{}`)), bulletin.ReasonOutOfOrder)
+	rejected(t, b, e.ResultEntry(resultBody(e)), bulletin.ReasonOutOfOrder)
 	for _, l := range b.DecryptionLists() {
 		sh, err := e.DecryptionShares(1, l.Ciphertexts)
 		require.NoError(t, err)
@@ -237,7 +248,29 @@ func TestPolicyMixAndDecrypt(t *testing.T) {
 		post(t, b, sh3)
 	}
 	rejected(t, b, e.ResultEntry([]byte(`not json`)), bulletin.ReasonMalformed)
-	post(t, b, e.ResultEntry([]byte(`{}`)))
+	// Strict decoding (spec/result.md): duplicate, unknown and missing
+	// members, counts that are not integers, and other serialisations of
+	// a valid result are malformed, and the detail names the member.
+	good := string(resultBody(e))
+	var compact bytes.Buffer
+	require.NoError(t, json.Compact(&compact, []byte(good)))
+	for bad, detail := range map[string]string{
+		strings.Replace(good, `"ballots_accepted": 0,`, `"ballots_accepted": 0, "ballots_accepted": 7,`, 1): "result: ballots_accepted: duplicate member",
+		strings.Replace(good, `"ballots_accepted": 0,`, `"ballots_accepted": 0, "spoilt": 0,`, 1):           "result: spoilt: unknown member",
+		strings.Replace(good, `"ballots_accepted": 0,`, ``, 1):                                              "result: ballots_accepted: missing member",
+		strings.Replace(good, `"ballots_accepted": 0,`, `"ballots_accepted": 0.0000000000000001,`, 1):       "result: ballots_accepted: not an integer: 0.0000000000000001 has a fraction",
+		strings.Replace(good, `"ballots_accepted": 0,`, `"ballots_accepted": 0e1,`, 1):                      "result: ballots_accepted: not an integer in canonical form: 0e1 has an exponent",
+		compact.String(): "result: not in canonical form (post Report.ResultJSON, spec/result.md)",
+		`{}`:             "result: election: missing member",
+	} {
+		require.NotEqual(t, good, bad)
+		_, err := b.Submit(context.Background(), e.ResultEntry([]byte(bad)))
+		var rej *bulletin.RejectError
+		require.ErrorAs(t, err, &rej, detail)
+		require.Equal(t, bulletin.ReasonMalformed, rej.Reason, detail)
+		require.Equal(t, detail, rej.Detail)
+	}
+	post(t, b, e.ResultEntry([]byte(good)))
 	post(t, b, e.Phase(bulletin.PhasePublished))
 	rejected(t, b, e.ResultEntry([]byte(`{"x":1}`)), bulletin.ReasonPhase)
 	rejected(t, b, e.Phase(bulletin.PhasePublished+1), bulletin.ReasonOutOfOrder)
@@ -252,6 +285,6 @@ func TestPolicyNoBallots(t *testing.T) {
 	}
 	require.Empty(t, b.MixContests())
 	require.Empty(t, b.DecryptionLists())
-	post(t, b, e.ResultEntry([]byte(`{}`)))
+	post(t, b, e.ResultEntry(resultBody(e)))
 	post(t, b, e.Phase(bulletin.PhasePublished))
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -236,8 +235,12 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 		}
 		s.overrides = append(s.overrides, list...)
 	case AdminResult:
-		if !json.Valid(a.Body) {
-			return reject(ReasonMalformed, "result: the body is not JSON"), nil
+		rep, err := election.ParseResult(a.Body)
+		if err != nil {
+			return reject(ReasonMalformed, "%v", err), nil
+		}
+		if !bytes.Equal(rep.ResultJSON(), a.Body) {
+			return reject(ReasonMalformed, "result: not in canonical form (post Report.ResultJSON, spec/result.md)"), nil
 		}
 	}
 	s.rules.Apply(ev)

@@ -1,20 +1,19 @@
 package election
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/urnavote/urna/elgamal"
+	"github.com/urnavote/urna/internal/strictjson"
 )
 
 // ManifestVersion is the only manifest version this package accepts.
@@ -166,17 +165,57 @@ func ManifestErrors(err error) []*ManifestError {
 	return nil
 }
 
-// ParseManifest decodes a manifest from strict JSON (unknown fields and
-// trailing data are errors) and validates it.
+// JSONError is a problem with the JSON of a manifest or a result: Path
+// names the member (such as contests[0].max) and Code the kind of problem.
+type JSONError = strictjson.Error
+
+// ParseManifest decodes a manifest from strict JSON (spec/manifest.md §1:
+// any member order and whitespace, but no duplicate, unknown or missing
+// member, integers in canonical form, nothing after the object) and
+// validates it. A JSON problem is a *JSONError.
 func ParseManifest(jsonBytes []byte) (*Manifest, error) {
-	d := json.NewDecoder(bytes.NewReader(jsonBytes))
-	d.DisallowUnknownFields()
-	m := &Manifest{}
-	if err := d.Decode(m); err != nil {
-		return nil, fmt.Errorf("manifest: invalid JSON: %w", err)
+	n, err := strictjson.Decode(jsonBytes)
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
 	}
-	if _, err := d.Token(); err != io.EOF {
-		return nil, errors.New("manifest: invalid JSON: data after the manifest")
+	m := &Manifest{}
+	o := n.Object("version", "id", "title", "public_key", "revoting", "contests")
+	m.Version = o.Get("version").Int()
+	m.ID = o.Get("id").Str()
+	m.Title = o.Get("title").Str()
+	m.PublicKey = o.Get("public_key").Str()
+	m.Revoting = RevotingPolicy(o.Get("revoting").Str())
+	for _, cn := range o.Get("contests").Elems() {
+		co := cn.Object("id", "title", "kind", "tally", "min", "max", "options?", "lists?")
+		c := Contest{
+			ID: co.Get("id").Str(), Title: co.Get("title").Str(),
+			Kind: ContestKind(co.Get("kind").Str()), Tally: TallyMethod(co.Get("tally").Str()),
+			Min: co.Get("min").Int(), Max: co.Get("max").Int(),
+		}
+		if on := co.Get("options"); on.Present() {
+			for _, e := range on.Elems() {
+				oo := e.Object("id", "label")
+				c.Options = append(c.Options, Option{ID: oo.Get("id").Str(), Label: oo.Get("label").Str()})
+			}
+		}
+		if ln := co.Get("lists"); ln.Present() {
+			for _, e := range ln.Elems() {
+				lo := e.Object("letter", "name?", "candidates")
+				l := List{Letter: lo.Get("letter").Str()}
+				if nn := lo.Get("name"); nn.Present() {
+					l.Name = nn.Str()
+				}
+				for _, ce := range lo.Get("candidates").Elems() {
+					cd := ce.Object("id", "name")
+					l.Candidates = append(l.Candidates, Candidate{ID: cd.Get("id").Str(), Name: cd.Get("name").Str()})
+				}
+				c.Lists = append(c.Lists, l)
+			}
+		}
+		m.Contests = append(m.Contests, c)
+	}
+	if err := n.Err(); err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
 	}
 	if err := m.Validate(); err != nil {
 		return nil, err
@@ -184,7 +223,8 @@ func ParseManifest(jsonBytes []byte) (*Manifest, error) {
 	return m, nil
 }
 
-// JSON returns the manifest as indented JSON, as ParseManifest reads it.
+// JSON returns the manifest's canonical JSON (spec/manifest.md §1.1), the
+// exact bytes of a manifest entry on the board.
 func (m *Manifest) JSON() []byte {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

@@ -58,6 +58,14 @@ const (
 
 	// Ed25519 (spec/notation.md): a signature that does not verify.
 	ErrClassSignature = "signature"
+	// Strict JSON (spec/result.md §3): the classes of election.JSONError.
+	ErrClassDuplicateMember = "duplicate-member"
+	ErrClassUnknownMember   = "unknown-member"
+	ErrClassMissingMember   = "missing-member"
+	ErrClassNotInteger      = "not-integer"
+	ErrClassSyntax          = "syntax"
+	ErrClassWrongType       = "wrong-type"
+	ErrClassWrongValue      = "wrong-value"
 )
 
 // Context is a zkp.Context in hex.
@@ -109,6 +117,10 @@ func Classify(err error) string {
 		return ErrClassProof
 	case errors.Is(err, election.ErrBallot):
 		return ErrClassBallot
+	case errors.As(err, new(*election.JSONError)):
+		var je *election.JSONError
+		errors.As(err, &je)
+		return string(je.Code)
 	default:
 		return ErrClassOther
 	}
@@ -140,6 +152,13 @@ func Check(c *Case) error {
 		}
 		if got := Classify(err); got != c.Error {
 			return fmt.Errorf("expected error class %s, got %s: %v", c.Error, got, err)
+		}
+		// A strict JSON case names the member at fault.
+		if want, ok := c.Outputs["path"]; ok {
+			var je *election.JSONError
+			if !errors.As(err, &je) || je.Path != want {
+				return fmt.Errorf("expected the error at member %q, got: %v", want, err)
+			}
 		}
 		return nil
 	default:

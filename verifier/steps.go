@@ -531,18 +531,19 @@ func (v *run) v12() (string, *Failure, error) {
 	rep := election.NewReport(cl, res)
 	refused := ""
 	if b, err := os.ReadFile(v.path(bulletin.RecordRejections)); err == nil {
-		var rf bulletin.RejectionsFile
-		if err := json.Unmarshal(b, &rf); err == nil {
-			rep.Refused = make([]election.RejectCount, 0, len(bulletin.Reasons))
-			total := 0
-			for _, r := range bulletin.Reasons {
-				rep.Refused = append(rep.Refused, election.RejectCount{Reason: string(r), Count: int(rf.Counts[r])})
-				total += int(rf.Counts[r])
+		rf, err := bulletin.ParseRejections(b)
+		if err != nil {
+			var je *election.JSONError
+			if errors.As(err, &je) {
+				return "", fail(-1, bulletin.RecordRejections+" "+je.Path, "%s (the file must decode strictly, spec/record.md)", je.Problem), nil
 			}
-			refused = fmt.Sprintf("; %d submissions refused by the board (reported by the board; not covered by its checkpoints)", total)
-		} else {
-			refused = fmt.Sprintf("; %s unreadable (%v): refusals not reported", bulletin.RecordRejections, err)
+			return "", fail(-1, bulletin.RecordRejections, "%v", err), nil
 		}
+		rep.Refused = make([]election.RejectCount, 0, len(bulletin.Reasons))
+		for _, r := range bulletin.Reasons {
+			rep.Refused = append(rep.Refused, election.RejectCount{Reason: string(r), Count: int(rf.Counts[r])})
+		}
+		refused = fmt.Sprintf("; %d submissions refused by the board (reported by the board; not covered by its checkpoints)", rf.Total)
 	}
 	v.rep.Result = rep
 	var cs []string
@@ -557,27 +558,45 @@ func (v *run) v13() (string, *Failure, error) {
 	if s.resultIdx < 0 {
 		return "", fail(-1, "result", "the log has no result entry"), nil
 	}
-	var posted any
-	if err := json.Unmarshal(s.resultBody, &posted); err != nil {
-		return "", fail(s.resultIdx, "result", "not JSON: %v", err), nil
+	want := v.rep.Result.ResultJSON()
+	if bytes.Equal(s.resultBody, want) {
+		return "the published result is byte for byte the canonical encoding of the recomputed result", nil, nil
 	}
-	mine := *v.rep.Result
-	mine.Refused = nil
-	b, err := json.Marshal(&mine)
+	// Explain the difference: a body that does not decode, a count that
+	// differs, or another serialisation of the same result.
+	posted, err := election.ParseResult(s.resultBody)
+	if err != nil {
+		var je *election.JSONError
+		if !errors.As(err, &je) {
+			return "", fail(s.resultIdx, "result", "%v", err), nil
+		}
+		field := je.Path
+		if field == "" {
+			field = "result"
+		}
+		return "", fail(s.resultIdx, field, "the published result does not decode strictly (spec/result.md §3): %s", je.Problem), nil
+	}
+	p, err := decodeUseNumber(posted.ResultJSON())
 	if err != nil {
 		return "", nil, err
 	}
-	var want any
-	if err := json.Unmarshal(b, &want); err != nil {
+	w, err := decodeUseNumber(want)
+	if err != nil {
 		return "", nil, err
 	}
-	if obj, ok := posted.(map[string]any); ok {
-		delete(obj, "refused_by_board")
+	if path, ps, ws, ok := jsonDiff("", p, w); !ok {
+		return "", fail(s.resultIdx, path, "the published result says %s, the recomputed result %s", ps, ws), nil
 	}
-	if path, p, w, ok := jsonDiff("", posted, want); !ok {
-		return "", fail(s.resultIdx, path, "the published result says %s, the recomputed result %s", p, w), nil
-	}
-	return "the published result equals the recomputed result in every count", nil, nil
+	return "", fail(s.resultIdx, "result", "the published result has the recomputed counts but is not their canonical encoding (spec/result.md §2: member order, whitespace, escaping)"), nil
+}
+
+// decodeUseNumber decodes JSON keeping numbers as their literals.
+func decodeUseNumber(b []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var x any
+	err := d.Decode(&x)
+	return x, err
 }
 
 // jsonDiff returns the first path where a and b differ.

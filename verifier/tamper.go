@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
@@ -11,6 +12,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -36,7 +39,7 @@ var TamperKinds = []string{
 	"changed-ballot", "dropped-ballot", "swapped-mix-output", "bad-decryption-share",
 	"wrong-tally", "forked-checkpoint", "wrong-key-checkpoint",
 	"result-before-shares", "wrong-origin", "malformed-credentials",
-	"junk-opening",
+	"junk-opening", "duplicate-member-result", "fractional-count", "reformatted-result",
 }
 
 // Tamper rewrites the election record in dir (a copy: it is changed in
@@ -51,6 +54,12 @@ var TamperKinds = []string{
 //	                      trustee                                           V11
 //	wrong-tally           a vote added in the result, re-signed by the
 //	                      administrator                                     V13
+//	duplicate-member-result
+//	                      the result's first "votes" member preceded by
+//	                      another one higher, re-signed                     V13
+//	fractional-count      the result's first "votes" written as
+//	                      N.0000000000000001, re-signed                     V13
+//	reformatted-result    the same result as compact JSON, re-signed        V13
 //	forked-checkpoint     a second checkpoint of the same size with another
 //	                      root, signed by the board, in DIR/checkpoints/    V2
 //	wrong-key-checkpoint  the checkpoint re-signed by another key of the
@@ -90,6 +99,12 @@ func Tamper(dir string, kind string, keys TamperKeys) (string, error) {
 		step, err = t.badShare()
 	case "wrong-tally":
 		step, err = t.wrongTally()
+	case "duplicate-member-result":
+		step, err = t.resultText(func(n int) string { return fmt.Sprintf(`"votes": %d, "votes": %d`, n+1, n) })
+	case "fractional-count":
+		step, err = t.resultText(func(n int) string { return fmt.Sprintf(`"votes": %d.0000000000000001`, n) })
+	case "reformatted-result":
+		step, err = t.reformattedResult()
 	case "forked-checkpoint":
 		return t.forked()
 	case "wrong-key-checkpoint":
@@ -263,8 +278,8 @@ func (t *tamperer) wrongTally() (string, error) {
 	if a == nil {
 		return "", errors.New("verifier: tamper: no result entry")
 	}
-	var rep election.Report
-	if err := json.Unmarshal(a.Body, &rep); err != nil {
+	rep, err := election.ParseResult(a.Body)
+	if err != nil {
 		return "", err
 	}
 	changed := false
@@ -285,11 +300,42 @@ func (t *tamperer) wrongTally() (string, error) {
 	if !changed {
 		rep.Accepted++
 	}
-	body, err := json.MarshalIndent(&rep, "", "  ")
+	t.entries[i] = bulletin.NewAdminEntry(t.origin, bulletin.AdminResult, rep.ResultJSON(), t.keys.Admin).Bytes()
+	return "V13", nil
+}
+
+func (t *tamperer) reformattedResult() (string, error) {
+	i, a := t.admin(bulletin.AdminResult)
+	if a == nil {
+		return "", errors.New("verifier: tamper: no result entry")
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, a.Body); err != nil {
+		return "", err
+	}
+	t.entries[i] = bulletin.NewAdminEntry(t.origin, bulletin.AdminResult, b.Bytes(), t.keys.Admin).Bytes()
+	return "V13", nil
+}
+
+var firstVotes = regexp.MustCompile(`"votes": ([0-9]+)`)
+
+// resultText rewrites the first "votes" member of the result's text
+// with repl of its value, and re-signs the entry.
+func (t *tamperer) resultText(repl func(int) string) (string, error) {
+	i, a := t.admin(bulletin.AdminResult)
+	if a == nil {
+		return "", errors.New("verifier: tamper: no result entry")
+	}
+	loc := firstVotes.FindSubmatchIndex(a.Body)
+	if loc == nil {
+		return "", errors.New("verifier: tamper: no votes in the result")
+	}
+	n, err := strconv.Atoi(string(a.Body[loc[2]:loc[3]]))
 	if err != nil {
 		return "", err
 	}
-	t.entries[i] = bulletin.NewAdminEntry(t.origin, bulletin.AdminResult, append(body, '\n'), t.keys.Admin).Bytes()
+	body := append(append(append([]byte(nil), a.Body[:loc[0]]...), repl(n)...), a.Body[loc[1]:]...)
+	t.entries[i] = bulletin.NewAdminEntry(t.origin, bulletin.AdminResult, body, t.keys.Admin).Bytes()
 	return "V13", nil
 }
 

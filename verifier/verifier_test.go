@@ -101,9 +101,7 @@ func buildFixture(t testing.TB, voters int) *fixture {
 		}
 	}
 	rep := expectedReport(t, e, b, shares)
-	body, err := rep.JSON()
-	require.NoError(t, err)
-	post(t, b, e.ResultEntry(body))
+	post(t, b, e.ResultEntry(rep.ResultJSON()))
 	post(t, b, e.Phase(bulletin.PhasePublished))
 
 	dir := filepath.Join(t.TempDir(), "record")
@@ -412,6 +410,61 @@ func TestVerifyTampered(t *testing.T) {
 			require.Contains(t, string(h), "✗")
 		})
 	}
+}
+
+// TestVerifyResultStrict checks V13's byte comparison and what it says
+// when the posted result differs: the audit's duplicate member and
+// fractional count, another serialisation, a changed count.
+func TestVerifyResultStrict(t *testing.T) {
+	f := getFixture(t)
+	for kind, want := range map[string][2]string{
+		"duplicate-member-result": {"contests[0].options[0].votes", "does not decode strictly (spec/result.md §3): duplicate member"},
+		"fractional-count":        {"contests[0].options[0].votes", "has a fraction"},
+		"wrong-tally":             {"contests[0].options[0].votes", "the published result says"},
+		"reformatted-result":      {"result", "has the recomputed counts but is not their canonical encoding"},
+	} {
+		dir := copyDir(t, f.dir)
+		_, err := verifier.Tamper(dir, kind, keys(f.e))
+		require.NoError(t, err)
+		rep, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.BoardKey})
+		require.NoError(t, err)
+		ff := rep.FirstFailure()
+		require.Equal(t, "V13", ff.ID, kind)
+		require.Equal(t, want[0], ff.Failure.Field, kind)
+		require.Contains(t, ff.Failure.Problem, want[1], kind)
+		require.NotEqual(t, int64(-1), ff.Failure.Entry)
+	}
+}
+
+// TestVerifyRejectionsStrict checks that V12 decodes rejections.json
+// strictly and that the file stays optional.
+func TestVerifyRejectionsStrict(t *testing.T) {
+	f := getFixture(t)
+	path := func(dir string) string { return filepath.Join(dir, bulletin.RecordRejections) }
+	orig, err := os.ReadFile(path(f.dir))
+	require.NoError(t, err)
+	require.Contains(t, string(orig), `"malformed": 1,`)
+	for bad, want := range map[string][2]string{
+		strings.Replace(string(orig), `"malformed": 1,`, `"malformed": 0, "malformed": 1,`, 1): {"rejections.json counts.malformed", "duplicate member"},
+		strings.Replace(string(orig), `"malformed": 1,`, `"malformed": 1, "bribed": 0,`, 1):    {"rejections.json counts.bribed", "unknown member"},
+		strings.Replace(string(orig), `"malformed": 1,`, `"malformed": 1.0,`, 1):               {"rejections.json counts.malformed", "has a fraction"},
+		strings.Replace(string(orig), `"reason": "malformed"`, `"reason": "bribed"`, 1):        {"rejections.json rejections[0].reason", `unknown reason "bribed"`},
+		strings.Replace(string(orig), `"malformed": 1,`, `"malformed": 2,`, 1):                 {"rejections.json total", "the counts add up to 2"},
+	} {
+		dir := copyDir(t, f.dir)
+		require.NoError(t, os.WriteFile(path(dir), []byte(bad), 0o644))
+		rep, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.BoardKey})
+		require.NoError(t, err)
+		ff := rep.FirstFailure()
+		require.Equal(t, "V12", ff.ID, want[0])
+		require.Equal(t, want[0], ff.Failure.Field)
+		require.Contains(t, ff.Failure.Problem, want[1])
+	}
+	dir := copyDir(t, f.dir)
+	require.NoError(t, os.Remove(path(dir)))
+	rep, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.BoardKey})
+	require.NoError(t, err)
+	require.True(t, rep.OK, rep.Text())
 }
 
 func TestVerifyUnsignedCheckpoint(t *testing.T) {

@@ -488,10 +488,11 @@ func entryResult(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if !json.Valid(b) {
-		return errorWithHint(fmt.Sprintf("%s is not JSON", path), "give the report 'urna tally count --json' writes")
+	rep, err := election.ParseReport(b)
+	if err != nil {
+		return errorWithHint(fmt.Sprintf("%s is not a count protocol: %v", path, err), "give the report 'urna tally count --json' writes")
 	}
-	return writeEntry(c, bulletin.AdminResult, b)
+	return writeEntry(c, bulletin.AdminResult, rep.ResultJSON())
 }
 
 // Serving.

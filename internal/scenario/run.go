@@ -806,7 +806,7 @@ func (r *runner) tally(ctx context.Context) (string, error) {
 	if err := r.check(rep, st); err != nil {
 		return "", fmt.Errorf("the count does not match the votes cast: %w", err)
 	}
-	if _, err := r.post(ctx, "the result", e.ResultEntry(js)); err != nil {
+	if _, err := r.post(ctx, "the result", e.ResultEntry(rep.ResultJSON())); err != nil {
 		return "", err
 	}
 	if _, err := r.post(ctx, "the move to published", e.Phase(bulletin.PhasePublished)); err != nil {

@@ -48,11 +48,9 @@ func ballotManifest(pk *elgamal.PublicKey) *election.Manifest {
 	return m
 }
 
-func manifestText(m *election.Manifest) string {
-	b, err := json.Marshal(m)
-	check(err)
-	return string(b)
-}
+// manifestText is the manifest's canonical JSON (spec/manifest.md §1.1),
+// the exact bytes of a manifest entry.
+func manifestText(m *election.Manifest) string { return string(m.JSON()) }
 
 func choicesText(ch election.Choices) string {
 	b, err := json.Marshal(ch)

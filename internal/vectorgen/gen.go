@@ -136,7 +136,7 @@ func (s *set) files() []File {
 // Generate returns every vector file.
 func Generate() ([]File, error) {
 	var files []File
-	for _, fam := range []func() *set{groupVectors, elgamalVectors, zkpVectors, dkgTranscriptVectors, dkgDecryptionVectors, mixnetVectors, ballotVectors, ed25519Vectors} {
+	for _, fam := range []func() *set{groupVectors, elgamalVectors, zkpVectors, dkgTranscriptVectors, dkgDecryptionVectors, mixnetVectors, ballotVectors, ed25519Vectors, resultVectors} {
 		s := fam()
 		if s.err != nil {
 			return nil, s.err

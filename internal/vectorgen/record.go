@@ -53,17 +53,20 @@ type RecordCase struct {
 
 // recordComments describes each tampering of verifier.TamperKinds.
 var recordComments = map[string]string{
-	"changed-ballot":        "a byte of the first ballot's first proof flipped; the log and checkpoint re-signed by the board",
-	"dropped-ballot":        "the last counted ballot removed from the log (a re-vote, so that voter's first ballot counts instead and the aggregate changes); the checkpoint re-signed by the board",
-	"swapped-mix-output":    "two outputs of the first mix stage swapped, the stage re-signed by its mixer; the checkpoint re-signed by the board",
-	"bad-decryption-share":  "the first share of the first decryption-shares entry changed, re-signed by its trustee; the checkpoint re-signed by the board",
-	"wrong-tally":           "a vote added in the published result, re-signed by the administrator; the checkpoint re-signed by the board",
-	"forked-checkpoint":     "checkpoints/forked: a second checkpoint of the same size with another root, signed by the board key (a fork)",
-	"wrong-key-checkpoint":  "the checkpoint re-signed by another key of the board's name; board.vkey is still the real key",
-	"result-before-shares":  "the result entry moved before the first decryption-shares entry, so it was published before t trustees decrypted every list; the checkpoint re-signed by the board",
-	"wrong-origin":          "the checkpoint re-signed by the board key with another origin line than the key's name",
-	"malformed-credentials": "the last credential of the credentials entry repeated, so the list is not strictly ascending and does not decode; re-signed by the administrator, the checkpoint re-signed by the board",
-	"junk-opening":          "the challenge's opening keeps its ballot's hash but its scalars are replaced by junk ones, so it does not re-encrypt to the ballot; the log and checkpoint re-signed by the board",
+	"changed-ballot":          "a byte of the first ballot's first proof flipped; the log and checkpoint re-signed by the board",
+	"dropped-ballot":          "the last counted ballot removed from the log (a re-vote, so that voter's first ballot counts instead and the aggregate changes); the checkpoint re-signed by the board",
+	"swapped-mix-output":      "two outputs of the first mix stage swapped, the stage re-signed by its mixer; the checkpoint re-signed by the board",
+	"bad-decryption-share":    "the first share of the first decryption-shares entry changed, re-signed by its trustee; the checkpoint re-signed by the board",
+	"wrong-tally":             "a vote added in the published result, re-signed by the administrator; the checkpoint re-signed by the board",
+	"forked-checkpoint":       "checkpoints/forked: a second checkpoint of the same size with another root, signed by the board key (a fork)",
+	"wrong-key-checkpoint":    "the checkpoint re-signed by another key of the board's name; board.vkey is still the real key",
+	"result-before-shares":    "the result entry moved before the first decryption-shares entry, so it was published before t trustees decrypted every list; the checkpoint re-signed by the board",
+	"wrong-origin":            "the checkpoint re-signed by the board key with another origin line than the key's name",
+	"malformed-credentials":   "the last credential of the credentials entry repeated, so the list is not strictly ascending and does not decode; re-signed by the administrator, the checkpoint re-signed by the board",
+	"junk-opening":            "the challenge's opening keeps its ballot's hash but its scalars are replaced by junk ones, so it does not re-encrypt to the ballot; the log and checkpoint re-signed by the board",
+	"duplicate-member-result": "the result's first \"votes\" member preceded by a second one, one higher (a decoder keeping the first value reads a wrong count; one keeping the last the right one), re-signed by the administrator; the checkpoint re-signed by the board",
+	"reformatted-result":      "the same result as compact JSON: the same counts, but not the canonical encoding, re-signed by the administrator; the checkpoint re-signed by the board",
+	"fractional-count":        "the result's first \"votes\" written as N.0000000000000001, equal to N as a binary64 float, re-signed by the administrator; the checkpoint re-signed by the board",
 }
 
 // recordVectors runs the sample election, exports its record, makes the
