@@ -469,7 +469,7 @@ func (b *Board) commit(batch []*submission) {
 	b.mu.Lock()
 	st := b.st
 	base := b.log.Size()
-	c := &admitCtx{store: b.store, batchAl: map[string]bool{}}
+	c := &admitCtx{store: b.store, batchAl: map[string]bool{}, pending: map[int64][]byte{}}
 	var fail error
 	if keys := st.batchAlphaKeys(batch); len(keys) > 0 {
 		c.existing, fail = b.store.LookupKeys(keys)
@@ -510,6 +510,7 @@ func (b *Board) commit(batch []*submission) {
 				a.rej = rej
 			} else {
 				recs = append(recs, p.rec)
+				c.pending[index] = s.entry
 				leafAt[tlog.RecordHash(s.leaf)] = index
 				a.index, a.code = index, p.trackingCode
 			}
@@ -766,4 +767,23 @@ func (b *Board) DecryptionLists() []DecryptionList {
 		out = append(out, d)
 	}
 	return out
+}
+
+// Result returns the result the board admits (spec/board.md §4.1): the
+// canonical encoding of the count of the decrypted lists, once the board
+// is decrypting and every list has decryption shares from t trustees. The
+// administrator may post exactly these bytes, after checking them.
+func (b *Board) Result() ([]byte, error) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	st := b.st
+	if st.rules.Phase != PhaseDecrypting {
+		return nil, fmt.Errorf("bulletin: the board is in phase %s, not decrypting", st.rules.Phase)
+	}
+	for _, l := range st.lists {
+		if len(l.shares) < st.setup.Threshold {
+			return nil, fmt.Errorf("bulletin: list %q has decryption shares from %s, the threshold is %d", l.name, plural(len(l.shares), "trustee"), st.setup.Threshold)
+		}
+	}
+	return st.recount(&admitCtx{store: b.store})
 }

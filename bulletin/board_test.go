@@ -102,7 +102,7 @@ func TestBoardFullElection(t *testing.T) {
 			post(t, b, sh)
 		}
 	}
-	post(t, b, e.ResultEntry(resultBody(e)))
+	post(t, b, e.ResultEntry(boardResult(t, b)))
 	post(t, b, e.Phase(bulletin.PhasePublished))
 	require.Equal(t, bulletin.PhasePublished, b.Phase())
 	st := b.Status()

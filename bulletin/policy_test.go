@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -25,11 +26,19 @@ func newElection(t *testing.T, o scenario.Options) *scenario.Election {
 	return e
 }
 
-// resultBody is a well-formed result entry body for e: the canonical
-// encoding of a count of nothing (the board does not recount).
+// resultBody is a well-formed result entry body for e that counts
+// nothing, which the board refuses once it recounts.
 func resultBody(e *scenario.Election) []byte {
 	cl := &election.Cleansed{Manifest: e.Manifest, Counts: election.CleanseCounts{Rejected: map[string]int{}}}
 	return election.NewReport(cl, nil).ResultJSON()
+}
+
+// boardResult is the result b recounts, which it admits.
+func boardResult(t *testing.T, b *bulletin.Board) []byte {
+	t.Helper()
+	r, err := b.Result()
+	require.NoError(t, err)
+	return r
 }
 
 func TestPolicySetupAndCeremony(t *testing.T) {
@@ -251,15 +260,17 @@ func TestPolicyMixAndDecrypt(t *testing.T) {
 	// Strict decoding (spec/result.md): duplicate, unknown and missing
 	// members, counts that are not integers, and other serialisations of
 	// a valid result are malformed, and the detail names the member.
-	good := string(resultBody(e))
+	good := string(boardResult(t, b))
+	accepted := regexp.MustCompile(`"ballots_accepted": [0-9]+,`).FindString(good)
+	require.NotEmpty(t, accepted)
 	var compact bytes.Buffer
 	require.NoError(t, json.Compact(&compact, []byte(good)))
 	for bad, detail := range map[string]string{
-		strings.Replace(good, `"ballots_accepted": 0,`, `"ballots_accepted": 0, "ballots_accepted": 7,`, 1): "result: ballots_accepted: duplicate member",
-		strings.Replace(good, `"ballots_accepted": 0,`, `"ballots_accepted": 0, "spoilt": 0,`, 1):           "result: spoilt: unknown member",
-		strings.Replace(good, `"ballots_accepted": 0,`, ``, 1):                                              "result: ballots_accepted: missing member",
-		strings.Replace(good, `"ballots_accepted": 0,`, `"ballots_accepted": 0.0000000000000001,`, 1):       "result: ballots_accepted: not an integer: 0.0000000000000001 has a fraction",
-		strings.Replace(good, `"ballots_accepted": 0,`, `"ballots_accepted": 0e1,`, 1):                      "result: ballots_accepted: not an integer in canonical form: 0e1 has an exponent",
+		strings.Replace(good, accepted, accepted+` "ballots_accepted": 7,`, 1):        "result: ballots_accepted: duplicate member",
+		strings.Replace(good, accepted, accepted+` "spoilt": 0,`, 1):                  "result: spoilt: unknown member",
+		strings.Replace(good, accepted, ``, 1):                                        "result: ballots_accepted: missing member",
+		strings.Replace(good, accepted, `"ballots_accepted": 4.0000000000000001,`, 1): "result: ballots_accepted: not an integer: 4.0000000000000001 has a fraction",
+		strings.Replace(good, accepted, `"ballots_accepted": 4e0,`, 1):                "result: ballots_accepted: not an integer in canonical form: 4e0 has an exponent",
 		compact.String(): "result: not in canonical form (post Report.ResultJSON, spec/result.md)",
 		`{}`:             "result: election: missing member",
 	} {
@@ -270,6 +281,13 @@ func TestPolicyMixAndDecrypt(t *testing.T) {
 		require.Equal(t, bulletin.ReasonMalformed, rej.Reason, detail)
 		require.Equal(t, detail, rej.Detail)
 	}
+	// A canonical result with other counts than the board's is invalid:
+	// the board recounts (spec/board.md §4.1), as the verifier's V13 does.
+	_, err = b.Submit(context.Background(), e.ResultEntry(resultBody(e)))
+	var rej *bulletin.RejectError
+	require.ErrorAs(t, err, &rej)
+	require.Equal(t, bulletin.ReasonInvalid, rej.Reason)
+	require.Contains(t, rej.Detail, "the board recounts")
 	post(t, b, e.ResultEntry([]byte(good)))
 	post(t, b, e.Phase(bulletin.PhasePublished))
 	rejected(t, b, e.ResultEntry([]byte(`{"x":1}`)), bulletin.ReasonPhase)
@@ -285,6 +303,6 @@ func TestPolicyNoBallots(t *testing.T) {
 	}
 	require.Empty(t, b.MixContests())
 	require.Empty(t, b.DecryptionLists())
-	post(t, b, e.ResultEntry(resultBody(e)))
+	post(t, b, e.ResultEntry(boardResult(t, b)))
 	post(t, b, e.Phase(bulletin.PhasePublished))
 }

@@ -680,7 +680,7 @@ func TestBoardRestartReplay(t *testing.T) {
 		require.Equal(t, receipts[i].TrackingCode, rc.TrackingCode)
 	}
 	// The election goes on after the restart.
-	post(t, b2, e.ResultEntry(resultBody(e)))
+	post(t, b2, e.ResultEntry(boardResult(t, b2)))
 	post(t, b2, e.Phase(bulletin.PhasePublished))
 	require.Equal(t, bulletin.PhasePublished, b2.Phase())
 	cp := b2.Checkpoint()

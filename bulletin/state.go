@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/urnavote/urna/election"
 	"github.com/urnavote/urna/elgamal"
@@ -99,6 +100,27 @@ type admitCtx struct {
 	replay   bool             // entries come from the store: skip checks already made
 	batchAl  map[string]bool  // α keys claimed earlier in the batch
 	existing map[string]int64 // α keys of the batch already stored
+	pending  map[int64][]byte // entries admitted earlier in the batch, not yet stored
+}
+
+// entry returns posted entry i (a blob reference's blob resolved), from
+// the batch being admitted or from the store.
+func (c *admitCtx) entry(i int64) ([]byte, error) {
+	if e, ok := c.pending[i]; ok {
+		return e, nil
+	}
+	es, err := c.store.ReadEntries(i, i+1)
+	if err != nil {
+		return nil, err
+	}
+	if t, _ := EntryType(es[0]); t != TypeBlobRef {
+		return es[0], nil
+	}
+	ref, err := ParseBlobRef(es[0])
+	if err != nil {
+		return nil, err
+	}
+	return c.store.ReadBlob(ref.Hash)
 }
 
 // admit checks entry (already pre-verified for ballots) against the
@@ -241,6 +263,15 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 		}
 		if !bytes.Equal(rep.ResultJSON(), a.Body) {
 			return reject(ReasonMalformed, "result: not in canonical form (post Report.ResultJSON, spec/result.md)"), nil
+		}
+		if !c.replay {
+			want, err := s.recount(c)
+			if err != nil {
+				return nil, err
+			}
+			if !bytes.Equal(want, a.Body) {
+				return reject(ReasonInvalid, "result: %s", resultDiff(a.Body, want)), nil
+			}
 		}
 	}
 	s.rules.Apply(ev)
@@ -570,11 +601,11 @@ func (s *state) startMixing(c *admitCtx) error {
 	for lo := 0; lo < len(idx); lo += chunk {
 		part := idx[lo:min(lo+chunk, len(idx))]
 		for _, x := range part {
-			e, err := c.store.ReadEntries(x, x+1)
+			e, err := c.entry(x)
 			if err != nil {
 				return fmt.Errorf("bulletin: reading ballot entry %d: %w", x, err)
 			}
-			b, err := election.ParseBallot(m, e[0][EntryHeaderSize:])
+			b, err := election.ParseBallot(m, e[EntryHeaderSize:])
 			if err != nil {
 				return fmt.Errorf("bulletin: ballot entry %d no longer parses: %w", x, err)
 			}
@@ -623,4 +654,63 @@ func (s *state) startDecrypting(*admitCtx) error {
 		l.hash = threshold.ListHash(l.cts)
 	}
 	return nil
+}
+
+// recount returns the canonical result of the election on the board
+// (spec/board.md §4.1): the decrypted lists counted as the verifier's V12
+// counts them.
+func (s *state) recount(c *admitCtx) ([]byte, error) {
+	var sums []*elgamal.Element
+	mixed := map[string][]*elgamal.Element{}
+	for _, l := range s.lists {
+		var entries []*threshold.Entry
+		for _, i := range l.shares {
+			e, err := c.entry(i)
+			if err != nil {
+				return nil, fmt.Errorf("bulletin: reading decryption shares entry %d: %w", i, err)
+			}
+			en, err := threshold.ParseEntry(s.setup, e)
+			if err != nil {
+				return nil, fmt.Errorf("bulletin: decryption shares entry %d no longer parses: %w", i, err)
+			}
+			entries = append(entries, en)
+		}
+		pts, err := threshold.Combine(s.setup, s.dkgResult, l.cts, entries)
+		if err != nil {
+			return nil, fmt.Errorf("bulletin: decrypting list %q: %w", l.name, err)
+		}
+		if name, ok := strings.CutPrefix(l.name, "mix/"); ok {
+			mixed[name] = pts
+		} else {
+			sums = pts
+		}
+	}
+	counted := s.counted()
+	counts := election.CleanseCounts{Received: len(s.ballots), Accepted: len(counted), Rejected: map[string]int{}}
+	for _, r := range election.RejectReasons {
+		counts.Rejected[r] = 0
+	}
+	for _, b := range s.ballots {
+		if s.overridden[b.cred] {
+			counts.Cancelled++
+		}
+	}
+	counts.Superseded = counts.Received - counts.Accepted - counts.Cancelled
+	rep, err := election.Recount(s.manifest, len(s.credList), counts, sums, mixed)
+	if err != nil {
+		return nil, fmt.Errorf("bulletin: counting: %w", err)
+	}
+	return rep.ResultJSON(), nil
+}
+
+// resultDiff names the first line where a posted canonical result
+// differs from the recomputed one.
+func resultDiff(posted, want []byte) string {
+	p, w := strings.Split(string(posted), "\n"), strings.Split(string(want), "\n")
+	for i := range min(len(p), len(w)) {
+		if p[i] != w[i] {
+			return fmt.Sprintf("line %d is %s, the board recounts %s from the decryption shares", i+1, strings.TrimSpace(p[i]), strings.TrimSpace(w[i]))
+		}
+	}
+	return fmt.Sprintf("%d lines, the board recounts %d", len(p), len(w))
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/urnavote/urna/elgamal"
 )
 
 // Report is the count protocol of an election, after the Norwegian
@@ -13,7 +15,7 @@ import (
 type Report struct {
 	Election     string         `json:"election"`
 	Title        string         `json:"title"`
-	ManifestHash string         `json:"manifest_hash"` // hex of the election context hash
+	ManifestHash string         `json:"manifest_hash"` // hex of the manifest hash
 	Revoting     RevotingPolicy `json:"revoting"`
 	Roll         int            `json:"voters_on_roll"`
 	Received     int            `json:"ballots_received"`
@@ -136,4 +138,28 @@ func (r *Report) Text() string {
 		}
 	}
 	return b.String()
+}
+
+// Recount returns the protocol of an election counted from a verified
+// board (spec/verify.md V12): the manifest, the number of credentials on
+// the roll, the cleansing counts of the board's ballots (nothing
+// rejected), the decrypted homomorphic sums (nil when no ballot counts:
+// every sum is then 0) and each mixed contest's decrypted ballots. It is
+// the result the administrator must publish, byte for byte
+// (Report.ResultJSON); the board and the verifier both use it.
+func Recount(m *Manifest, eligible int, counts CleanseCounts, sums []*elgamal.Element, mixed map[string][]*elgamal.Element) (*Report, error) {
+	if sums == nil {
+		sums = make([]*elgamal.Element, len(AggregateLayout(m)))
+		for k := range sums {
+			sums[k] = elgamal.NewElement() // the sum of no ballot decrypts to 0
+		}
+	}
+	// Count uses only the number of accepted ballots; NewReport the
+	// manifest, the roll and the counts.
+	cl := &Cleansed{Manifest: m, Eligible: eligible, Ballots: make([]*Ballot, counts.Accepted), Counts: counts}
+	res, err := Count(m, cl, sums, mixed)
+	if err != nil {
+		return nil, err
+	}
+	return NewReport(cl, res), nil
 }

@@ -512,23 +512,10 @@ func joinIdx(xs []uint32) string {
 }
 
 func (v *run) v12() (string, *Failure, error) {
-	m := v.manifest
-	layout := election.AggregateLayout(m)
-	dec := v.plain
-	if dec == nil {
-		dec = make([]*elgamal.Element, len(layout))
-		for k := range dec {
-			dec[k] = elgamal.NewElement() // the sum of no ballot decrypts to 0
-		}
-	}
-	// Count uses only the number of accepted ballots; NewReport the
-	// manifest, the roll and the counts.
-	cl := &election.Cleansed{Manifest: m, Eligible: v.sc.eligibleN, Ballots: make([]*election.Ballot, len(v.counted)), Counts: v.counts}
-	res, err := election.Count(m, cl, dec, v.mixed)
+	rep, err := election.Recount(v.manifest, v.sc.eligibleN, v.counts, v.plain, v.mixed)
 	if err != nil {
 		return "", fail(-1, "count", "%v", err), nil
 	}
-	rep := election.NewReport(cl, res)
 	refused := ""
 	if b, err := os.ReadFile(v.path(bulletin.RecordRejections)); err == nil {
 		rf, err := bulletin.ParseRejections(b)
@@ -547,7 +534,7 @@ func (v *run) v12() (string, *Failure, error) {
 	}
 	v.rep.Result = rep
 	var cs []string
-	for _, c := range res.Contests {
+	for _, c := range rep.Contests {
 		cs = append(cs, fmt.Sprintf("%s (%d ballots)", c.ID, c.Ballots))
 	}
 	return fmt.Sprintf("counted %d contests: %s%s", len(cs), strings.Join(cs, ", "), refused), nil, nil
