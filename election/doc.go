@@ -1,6 +1,6 @@
 // Package election implements the election domain of urna: the election
 // manifest (what is being voted on, under which key and rules, and its
-// canonical encoding and context hash), voter credentials and ballots.
+// canonical encoding and manifest hash), voter credentials and ballots.
 //
 // The manifest is the root of an election: its hash, the election context
 // hash ([Manifest.Hash]), is bound into every proof of the election, and

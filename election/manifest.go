@@ -613,7 +613,7 @@ func (m *Manifest) Bytes() []byte {
 	return e.b
 }
 
-// Hash returns the election context hash, SHA-256(HashDomain ‖ Bytes()).
+// Hash returns the manifest hash, SHA-256(HashDomain ‖ Bytes()).
 // Every proof of the election binds it.
 func (m *Manifest) Hash() [32]byte {
 	h := sha256.New()

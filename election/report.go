@@ -77,7 +77,7 @@ func (r *Report) Text() string {
 	var b strings.Builder
 	line := func(label string, n int) { fmt.Fprintf(&b, "  %-32s %8d\n", label, n) }
 	fmt.Fprintf(&b, "Count protocol: %s (%s)\n", r.Title, r.Election)
-	fmt.Fprintf(&b, "Election context hash: %s\n", r.ManifestHash)
+	fmt.Fprintf(&b, "Manifest hash: %s\n", r.ManifestHash)
 	fmt.Fprintf(&b, "Re-voting: %s\n\n", r.Revoting)
 	b.WriteString("Ballots\n")
 	line("voters on the roll", r.Roll)

@@ -327,7 +327,7 @@ func ParseStage(b []byte) (*Stage, error) {
 func MixStage(election []byte, mixers []Mixer, signer ed25519.PrivateKey, position uint32, pk *elgamal.PublicKey,
 	input []elgamal.CiphertextVector, rand io.Reader, progress Progress) (*Stage, error) {
 	if len(election) != ElectionSize {
-		return nil, fmt.Errorf("mixnet: election context hash of %d bytes, want %d", len(election), ElectionSize)
+		return nil, fmt.Errorf("mixnet: ceremony hash of %d bytes, want %d", len(election), ElectionSize)
 	}
 	if position == 0 {
 		return nil, errors.New("mixnet: position 0; positions start at 1")
@@ -449,7 +449,7 @@ type ChainReport struct {
 func VerifyStage(election []byte, mixers []Mixer, pk *elgamal.PublicKey, prev []elgamal.CiphertextVector,
 	position int, used map[uint32]int, s *Stage) ([32]byte, error) {
 	if len(election) != ElectionSize {
-		return [32]byte{}, &ChainError{Check: CheckElection, Err: fmt.Errorf("election context hash of %d bytes, want %d", len(election), ElectionSize)}
+		return [32]byte{}, &ChainError{Check: CheckElection, Err: fmt.Errorf("ceremony hash of %d bytes, want %d", len(election), ElectionSize)}
 	}
 	w, err := chainCheckList(prev)
 	if err != nil {
@@ -585,7 +585,7 @@ func VerifyChain(election []byte, mixers []Mixer, pk *elgamal.PublicKey, input [
 		return rep, &ChainError{Stage: 0, Check: check, Err: err}
 	}
 	if len(election) != ElectionSize {
-		return chainErr(CheckElection, fmt.Errorf("election context hash of %d bytes, want %d", len(election), ElectionSize))
+		return chainErr(CheckElection, fmt.Errorf("ceremony hash of %d bytes, want %d", len(election), ElectionSize))
 	}
 	w, err := chainCheckList(input)
 	if err != nil {

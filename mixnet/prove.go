@@ -13,7 +13,7 @@ import (
 // re-encryption under PublicKey of a permutation of Input.
 type Statement struct {
 	// Context binds the proof to its place: Election is the election
-	// context hash (it also selects the generators), Prover the stage's
+	// ceremony hash (it also selects the generators), Prover the stage's
 	// position in the mix chain (1-based) and Binding the mixer's public
 	// identity bytes. A proof made under one context does not verify
 	// under any other.

@@ -25,7 +25,7 @@ func init() {
 var errNotCanonical = fmt.Errorf("%w: not the canonical JSON encoding", elgamal.ErrNonCanonical)
 
 // checkManifest parses a manifest and returns its canonical JSON and
-// election context hash.
+// manifest hash.
 func checkManifest(c *Case) (map[string]string, error) {
 	m, err := manifest(c, "manifest")
 	if err != nil {

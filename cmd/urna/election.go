@@ -22,7 +22,7 @@ very same manifest.
   1. urna election create     write a skeleton manifest, then edit it
   2. urna election validate   check the manifest against every rule
   3. urna election show       print the ballot layout of every contest
-  4. urna election hash       print the election context hash to publish
+  4. urna election hash       print the manifest hash to publish
 
 spec/manifest.md lists the rules and the canonical encoding.`
 
@@ -63,9 +63,9 @@ contest, list, option or candidate concerned.`,
 			},
 			{
 				Name:      "hash",
-				Usage:     "print the election context hash of a manifest",
+				Usage:     "print the manifest hash of a manifest",
 				UsageText: "urna election hash FILE",
-				Description: `hash prints the election context hash of a valid manifest, in hex: the
+				Description: `hash prints the manifest hash of a valid manifest, in hex: the
 SHA-256 hash of its canonical encoding, which every proof of the
 election binds. Publish it, and compare it over a second channel: the
 same hash means the same manifest, however its JSON is formatted.`,
@@ -209,7 +209,7 @@ func electionValidate(c *cli.Context) error {
 			plural(len(ct.Choices()), "choice", "choices"))
 	}
 	h := m.Hash()
-	fmt.Fprintf(w, "election context hash %x\n", h)
+	fmt.Fprintf(w, "manifest hash %x\n", h)
 	return nil
 }
 

@@ -211,7 +211,7 @@ func mutateShuffle(s *set, base *vectors.Case, pc proofCase, sc *shuffled) {
 			c.Inputs["proof"] = hx(p.Bytes())
 		})
 	}
-	reprove("the proof was made under another election context hash", func(ctx *zkp.Context) { ctx.Election = sc.r.bytes(32) })
+	reprove("the proof was made under another ceremony hash", func(ctx *zkp.Context) { ctx.Election = sc.r.bytes(32) })
 	reprove("the proof was made for the next position in the chain (prover index + 1)", func(ctx *zkp.Context) { ctx.Prover++ })
 	reprove("the proof was made for another mixer (another binding key)", func(ctx *zkp.Context) {
 		ctx.Binding = ed25519.NewKeyFromSeed(sc.r.bytes(32)).Public().(ed25519.PublicKey)
