@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/urnavote/urna/elgamal/threshold"
 )
 
 // Board entries (spec/board.md §2). Every entry starts with the magic
@@ -243,6 +245,9 @@ func (g *Genesis) Bytes() []byte { return append(append([]byte(nil), g.Admin...)
 func ParseGenesis(b []byte) (*Genesis, error) {
 	if len(b) <= ed25519.PublicKeySize {
 		return nil, fmt.Errorf("%w: genesis body of %d bytes", ErrMalformed, len(b))
+	}
+	if err := threshold.CheckSigningKey(b[:32]); err != nil {
+		return nil, fmt.Errorf("%w: genesis: administrator key: %v", ErrMalformed, err)
 	}
 	return &Genesis{Admin: ed25519.PublicKey(append([]byte(nil), b[:32]...)), Setup: append([]byte(nil), b[32:]...)}, nil
 }

@@ -62,11 +62,28 @@ func FuzzParseGenesis(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		g, err := bulletin.ParseGenesis(b)
 		if err != nil {
-			require.LessOrEqual(t, len(b), ed25519.PublicKeySize)
 			return
 		}
+		require.Greater(t, len(b), ed25519.PublicKeySize)
 		require.Equal(t, b, g.Bytes())
 	})
+}
+
+// TestParseGenesisAdminKey: an administrator key of small order would let
+// anyone sign administrator entries; a non-canonical one has two forms.
+func TestParseGenesisAdminKey(t *testing.T) {
+	identity := append([]byte{1}, make([]byte, 31)...)
+	nonCanonical := append([]byte{0xee}, bytes.Repeat([]byte{0xff}, 30)...)
+	nonCanonical = append(nonCanonical, 0x7f) // y = 2^255 − 19 + 1 ≥ p
+	order2 := append([]byte{0xec}, append(bytes.Repeat([]byte{0xff}, 30), 0x7f)...) // y = −1
+	for name, key := range map[string][]byte{"identity": identity, "order 2": order2, "non-canonical": nonCanonical} {
+		_, err := bulletin.ParseGenesis(append(append([]byte{}, key...), "setup"...))
+		require.ErrorIs(t, err, bulletin.ErrMalformed, name)
+		require.ErrorContains(t, err, "administrator key", name)
+	}
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	_, err := bulletin.ParseGenesis(append(append([]byte{}, key.Public().(ed25519.PublicKey)...), "setup"...))
+	require.NoError(t, err)
 }
 
 // FuzzEntryType checks the common header: it never panics, and accepts

@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"filippo.io/edwards25519"
+	"github.com/urnavote/urna/elgamal/threshold"
 )
 
 // Credential encodings.
@@ -112,12 +112,8 @@ func CheckPublicCredential(pub []byte) error {
 	if len(pub) != CredentialPublicSize {
 		return fmt.Errorf("%w: public credential is %d bytes, want %d", ErrCredential, len(pub), CredentialPublicSize)
 	}
-	p, err := new(edwards25519.Point).SetBytes(pub)
-	if err != nil || !bytes.Equal(p.Bytes(), pub) {
-		return fmt.Errorf("%w: public credential is not a canonical point", ErrCredential)
-	}
-	if new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1 {
-		return fmt.Errorf("%w: public credential has small order", ErrCredential)
+	if err := threshold.CheckSigningKey(pub); err != nil {
+		return fmt.Errorf("%w: public credential: %v", ErrCredential, err)
 	}
 	return nil
 }

@@ -55,10 +55,11 @@ func checkName(name string) error {
 	return nil
 }
 
-// checkSigningKey checks an Ed25519 public key: 32 bytes, the canonical
-// encoding of a curve point, not of small order (a small-order key lets
-// anyone forge signatures).
-func checkSigningKey(b []byte) error {
+// CheckSigningKey checks an Ed25519 public key (spec/threshold.md §1): 32
+// bytes, the canonical encoding of a curve point, not of small order (a
+// small-order key lets anyone forge signatures). The board applies it to
+// the administrator key too (spec/board.md §2.1).
+func CheckSigningKey(b []byte) error {
 	if len(b) != ed25519.PublicKeySize {
 		return fmt.Errorf("%d bytes, want %d", len(b), ed25519.PublicKeySize)
 	}
@@ -211,7 +212,7 @@ func (p *PublicIdentity) MarshalText() ([]byte, error) {
 	if err := checkName(p.Name); err != nil {
 		return nil, err
 	}
-	if err := checkSigningKey(p.SigningKey); err != nil {
+	if err := CheckSigningKey(p.SigningKey); err != nil {
 		return nil, fmt.Errorf("%w: signing key: %v", ErrTrusteeIdentity, err)
 	}
 	if p.TransportKey == nil || p.TransportKey.Curve() != ecdh.X25519() {
@@ -259,7 +260,7 @@ func ParsePublicIdentity(b []byte) (*PublicIdentity, error) {
 	if err := checkName(p.Name); err != nil {
 		return nil, err
 	}
-	if err := checkSigningKey(dec[1]); err != nil {
+	if err := CheckSigningKey(dec[1]); err != nil {
 		return nil, fmt.Errorf("%w: signing key: %v", ErrTrusteeIdentity, err)
 	}
 	p.SigningKey = ed25519.PublicKey(dec[1])

@@ -77,7 +77,7 @@ func (s *Setup) Validate() error {
 		if err := checkName(t.Name); err != nil {
 			return fmt.Errorf("%w: trustee %d: %v", ErrSetup, i, err)
 		}
-		if err := checkSigningKey(t.SigningKey); err != nil {
+		if err := CheckSigningKey(t.SigningKey); err != nil {
 			return fmt.Errorf("%w: trustee %d (%s): signing key: %v", ErrSetup, i, t.Name, err)
 		}
 		if t.TransportKey == nil || t.TransportKey.Curve() != ecdh.X25519() {
