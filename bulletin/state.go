@@ -211,7 +211,7 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 	case AdminManifest:
 		m, err := election.ParseManifest(a.Body)
 		if err != nil {
-			return reject(ReasonMalformed, "manifest: %v", err), nil
+			return reject(ReasonMalformed, "manifest: %s", strings.TrimPrefix(err.Error(), "manifest: ")), nil
 		}
 		if !bytes.Equal(m.JSON(), a.Body) {
 			return reject(ReasonMalformed, "manifest: not in canonical form (post the output of 'urna election create' or Manifest.JSON)"), nil

@@ -462,11 +462,11 @@ func (v *run) checkManifest() {
 	v.dkg = r
 	m, err := election.ParseManifest(s.manifestRaw)
 	if err != nil {
-		s.fail("V5", fail(i, "manifest", "%v", err))
+		s.fail("V5", fail(i, "manifest", "%s", strings.TrimPrefix(err.Error(), "manifest: ")))
 		return
 	}
 	if !bytes.Equal(m.JSON(), s.manifestRaw) {
-		s.fail("V5", fail(i, "manifest", "not in canonical form: the body differs from Manifest.JSON of the parsed manifest"))
+		s.fail("V5", fail(i, "manifest", "not in canonical form: the body differs from the canonical JSON of the manifest it decodes to (spec/manifest.md §1.1)"))
 		return
 	}
 	if want := fmt.Sprintf("%x", r.PublicKey.Bytes()); m.PublicKey != want {

@@ -21,7 +21,7 @@ import (
 // sets the concurrent posters, default 64):
 //
 //	GOMEMLIMIT=16GiB URNA_RECORD_VOTERS=1000000 URNA_RECORD_OUT=/tmp/r go test ./internal/scenario -run TestWriteLargeRecord -timeout 0 -v
-//	/usr/bin/time -v go run ./cmd/urna verify --board-key /tmp/r/board.vkey /tmp/r
+//	/usr/bin/time -v go run ./cmd/urna verify --election $(cat /tmp/r.fingerprint) /tmp/r
 //
 // The board runs in process over memory, so that only the election's own
 // work is done. The generator keeps every ballot, its choices and receipt
@@ -56,5 +56,7 @@ func TestWriteLargeRecord(t *testing.T) {
 	_, err = bulletin.ExportRecord(context.Background(), b.Source(), out, e.Verifier, e.Origin)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(out, "board.vkey"), []byte(e.BoardVKey+"\n"), 0o644))
+	// The anchor, outside the record, as the authority publishes it.
+	require.NoError(t, os.WriteFile(out+".fingerprint", []byte(e.Fingerprint().String()+"\n"), 0o644))
 	t.Logf("exported to %s in %v", out, time.Since(start))
 }
