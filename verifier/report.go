@@ -204,7 +204,7 @@ var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.6rem;margin-bottom:.2rem}
 .verdict{padding:1rem 1.2rem;border-radius:.5rem;font-size:1.15rem;margin:1rem 0}
-.ok{background:#e6f4ea;border:1px solid #34a853}.bad{background:#fce8e6;border:1px solid #d93025}
+.ok{background:#e6f4ea;border:1px solid #34a853}.bad{background:#fce8e6;border:1px solid #d93025}.warn{background:#fef7e0;border:1px solid #f9ab00}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
 td,th{padding:.35rem .5rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
@@ -218,7 +218,7 @@ svg text{font-size:12px;font-family:system-ui,sans-serif}
 </style>
 </head>
 <body>
-<div class="verdict {{if .R.Anchored}}ok{{else}}bad{{end}}" id="anchor">{{.R.AnchorNote}}</div>
+<div class="verdict {{if .R.Anchored}}ok{{else if .R.OK}}warn{{else}}bad{{end}}" id="anchor"><strong>{{.R.AnchorNote}}</strong>{{if .R.Fingerprint}}<br>Election fingerprint of this record: <code>{{.R.Fingerprint}}</code>{{end}}</div>
 <h1>Verification of {{if .R.Title}}“{{.R.Title}}”{{else}}an election record{{end}}</h1>
 <p>This page is the report of an independent verifier. It re-checked the published
 election record on its own, trusting nothing but the election fingerprint published by the
@@ -227,7 +227,7 @@ that the record is the one the board signed, that every ballot is a valid vote o
 eligible voter, that the ballots counted are exactly the ones cast, that the trustees'
 shuffles and decryptions are proven correct, and that the published result is what
 those ballots add up to. Nobody can read an individual vote from the record.</p>
-<div class="verdict {{if .R.OK}}ok{{else}}bad{{end}}">{{if .R.OK}}✓ All {{len .R.Steps}} checks passed{{if not .R.Anchored}}, but the record is not anchored (see above){{end}}.{{else}}✗ The record does <strong>not</strong> verify: step {{.Fail.ID}} ({{.Fail.Title}}) failed{{if gt (len .Fails) 1}}, and {{len .Fails}} steps in all{{end}}. Checks that depend on a failed step were not made.{{end}}</div>
+<div class="verdict {{if .R.Anchored}}ok{{else if .R.OK}}warn{{else}}bad{{end}}">{{if .R.OK}}{{if .R.Anchored}}✓{{else}}⚠{{end}} All {{len .R.Steps}} checks passed{{if not .R.Anchored}}, but the record is not anchored (see above){{end}}.{{else}}✗ The record does <strong>not</strong> verify: step {{.Fail.ID}} ({{.Fail.Title}}) failed{{if gt (len .Fails) 1}}, and {{len .Fails}} steps in all{{end}}. Checks that depend on a failed step were not made.{{end}}</div>
 <dl>
 {{if .R.ElectionID}}<dt>Election</dt><dd>{{.R.Title}} ({{.R.ElectionID}})</dd>{{end}}
 {{if .R.Fingerprint}}<dt>Election fingerprint</dt><dd>{{.R.Fingerprint}}</dd>{{end}}
