@@ -74,7 +74,7 @@ func FuzzParseGenesis(f *testing.F) {
 func TestParseGenesisAdminKey(t *testing.T) {
 	identity := append([]byte{1}, make([]byte, 31)...)
 	nonCanonical := append([]byte{0xee}, bytes.Repeat([]byte{0xff}, 30)...)
-	nonCanonical = append(nonCanonical, 0x7f) // y = 2^255 − 19 + 1 ≥ p
+	nonCanonical = append(nonCanonical, 0x7f)                                       // y = 2^255 − 19 + 1 ≥ p
 	order2 := append([]byte{0xec}, append(bytes.Repeat([]byte{0xff}, 30), 0x7f)...) // y = −1
 	for name, key := range map[string][]byte{"identity": identity, "order 2": order2, "non-canonical": nonCanonical} {
 		_, err := bulletin.ParseGenesis(append(append([]byte{}, key...), "setup"...))
