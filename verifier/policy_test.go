@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/urnavote/urna/bulletin"
+	"github.com/urnavote/urna/elgamal"
 	"github.com/urnavote/urna/elgamal/threshold"
 	"github.com/urnavote/urna/internal/scenario"
 	"github.com/urnavote/urna/verifier"
@@ -104,6 +105,20 @@ func TestPolicyDifferential(t *testing.T) {
 	twice := insert(insert(log, phaseStarts[0], complaint.Bytes()), phaseStarts[0], complaint.Bytes())
 	muts = append(muts, mutation{"the same complaint twice", twice})
 
+	// Entries with other contents: decryption shares of a list that is
+	// not to be decrypted, an empty credentials list, and overrides that
+	// cancel every e-vote (so nothing is left to decrypt).
+	var one elgamal.Scalar
+	one.SetUint64(1)
+	junk, err := f.e.DecryptionShares(1, []elgamal.Ciphertext{*f.e.Result.PublicKey.EncryptIntWithNonce(0, &one)})
+	require.NoError(t, err)
+	empty := bulletin.NewAdminEntry(f.e.Origin, bulletin.AdminCredentials, nil, f.e.Admin).Bytes()
+	for _, to := range targets {
+		muts = append(muts, mutation{fmt.Sprintf("junk-list shares at %d", to), insert(log, to, junk)})
+		muts = append(muts, mutation{fmt.Sprintf("empty credentials at %d", to), insert(log, to, empty)})
+	}
+	muts = append(muts, mutation{"everyone overridden", insert(log, phaseStarts[2], f.e.OverridesEntry(0, 1, 2))})
+
 	fp := f.e.Fingerprint()
 	base := t.TempDir()
 	agreeInvalid, agreeValid := 0, 0
@@ -120,6 +135,13 @@ func TestPolicyDifferential(t *testing.T) {
 		}
 		require.Equal(t, boardOK, rep.OK, "%s: the board %s (%s), the verifier %s", m.name,
 			map[bool]string{true: "admits every entry", false: "refuses"}[boardOK], why, verdict)
+		// --keep-going reaches the same verdict, first at the same step.
+		kg, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.BoardKey, Election: &fp, KeepGoing: true})
+		require.NoError(t, err)
+		require.Equal(t, rep.OK, kg.OK, m.name)
+		if ff := rep.FirstFailure(); ff != nil {
+			require.Equal(t, ff.ID, kg.FirstFailure().ID, m.name)
+		}
 		if boardOK {
 			agreeValid++
 		} else {

@@ -199,7 +199,7 @@ var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Verification of {{if .R.Title}}{{.R.Title}}{{else}}an election record{{end}}</title>
+<title>{{if .R.Anchored}}ANCHORED{{else if .R.OK}}NOT ANCHORED{{else}}NOT VERIFIED{{end}}: verification of {{if .R.Title}}{{.R.Title}}{{else}}an election record{{end}}</title>
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.6rem;margin-bottom:.2rem}

@@ -327,11 +327,7 @@ func (v *run) v9() (string, *Failure, error) {
 		posted = posted || r.list == h
 	}
 	if !posted {
-		first := int64(-1)
-		if len(v.sc.shares) > 0 {
-			first = v.sc.shares[0].index
-		}
-		return "", fail(first, "list hash", "the trustees decrypted no list with the hash %x… of the aggregate recomputed from the %d counted ballots: the ballots counted on the board are not the ones in the record (a ballot was added, dropped or changed)", h[:8], len(v.counted)), nil
+		return "", fail(-1, "aggregate", "the trustees decrypted no list with the hash %x… of the aggregate recomputed from the %d counted ballots: the ballots counted on the board are not the ones in the record (a ballot was added, dropped or changed)", h[:8], len(v.counted)), nil
 	}
 	return fmt.Sprintf("%d sums over %d counted ballots; list hash %x… is the list the trustees decrypted", len(sums), len(v.counted), h[:8]), nil, nil
 }
@@ -501,14 +497,6 @@ func trusteesOf(es []*threshold.Entry) []uint32 {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return slices.Compact(out)
-}
-
-func joinIdx(xs []uint32) string {
-	s := make([]string, len(xs))
-	for i, x := range xs {
-		s[i] = fmt.Sprint(x)
-	}
-	return strings.Join(s, ", ")
 }
 
 func (v *run) v12() (string, *Failure, error) {

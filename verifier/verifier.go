@@ -178,9 +178,10 @@ var needs = map[string][]string{
 	"V2": {"V1"}, "V3": {"V1"},
 	// Scanning the log (V3) collects what V4–V7 need, so a failure of V3
 	// alone leaves them meaningful.
-	"V4": {"V1"}, "V5": {"V4"}, "V6": {"V1"}, "V7": {"V5"},
-	"V8": {"V6", "V7"}, "V9": {"V8"}, "V10": {"V4", "V9"}, "V11": {"V9", "V10"},
-	"V12": {"V11"}, "V13": {"V12"},
+	// Ballots need the roll (V6); the result's place in the log is V3's.
+	"V4": {"V1"}, "V5": {"V4"}, "V6": {"V1"}, "V7": {"V5", "V6"},
+	"V8": {"V7"}, "V9": {"V8"}, "V10": {"V4", "V9"}, "V11": {"V9", "V10"},
+	"V12": {"V11"}, "V13": {"V3", "V12"},
 }
 
 // VerifyDir verifies the election record in dir. It returns an error only

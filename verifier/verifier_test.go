@@ -348,7 +348,8 @@ func TestVerifyCulprit(t *testing.T) {
 	require.Contains(t, ff.Failure.Field, "trustee 2 (trustee-2) share 1")
 
 	// A credentials entry that does not decode fails V6 at that entry, not
-	// V3; with --keep-going, V3 passes and the ballots fail V7 as well.
+	// V3; with --keep-going V3 passes, and the ballots, whose eligibility
+	// needs the roll, are not blamed for it.
 	dir = copyDir(t, f.dir)
 	step, err := verifier.Tamper(dir, "malformed-credentials", keys(f.e))
 	require.NoError(t, err)
@@ -356,15 +357,36 @@ func TestVerifyCulprit(t *testing.T) {
 	opts.KeepGoing = true
 	rep, err = verifier.VerifyDir(context.Background(), dir, opts)
 	require.NoError(t, err)
-	var failed []string
-	for _, s := range rep.Failures() {
-		failed = append(failed, s.ID)
-	}
-	require.Equal(t, []string{"V6", "V7"}, failed, rep.Text())
+	require.Equal(t, []string{"V6"}, failedSteps(rep), rep.Text())
 	require.Equal(t, verifier.Pass, rep.Steps[2].Status)
 	require.Equal(t, "credentials", rep.Steps[5].Failure.Field)
+	require.Equal(t, verifier.Skipped, rep.Steps[6].Status)
+	require.Contains(t, rep.Steps[6].Summary, "it needs V6")
+
+	// Two independent failures, a changed ballot (V7) and a fork (V2):
+	// --keep-going reports both, and skips what depends on V7.
+	dir = copyDir(t, f.dir)
+	_, err = verifier.Tamper(dir, "changed-ballot", keys(f.e))
+	require.NoError(t, err)
+	_, err = verifier.Tamper(dir, "forked-checkpoint", keys(f.e))
+	require.NoError(t, err)
+	rep, err = verifier.VerifyDir(context.Background(), dir, opts)
+	require.NoError(t, err)
+	require.Equal(t, []string{"V2", "V7"}, failedSteps(rep), rep.Text())
 	require.Contains(t, rep.Steps[12].Summary, "it needs V12")
-	require.Contains(t, rep.Text(), "steps V6, V7 failed")
+	require.Contains(t, rep.Text(), "steps V2, V7 failed")
+	opts.KeepGoing = false
+	rep, err = verifier.VerifyDir(context.Background(), dir, opts)
+	require.NoError(t, err)
+	require.Equal(t, []string{"V2"}, failedSteps(rep))
+}
+
+func failedSteps(rep *verifier.Report) []string {
+	var out []string
+	for _, s := range rep.Failures() {
+		out = append(out, s.ID)
+	}
+	return out
 }
 
 // rewrite replaces entries of the record in dir and re-signs its
@@ -405,6 +427,10 @@ func TestVerifyTampered(t *testing.T) {
 				}
 			}
 			require.Contains(t, rep.Text(), "does NOT verify")
+			// --keep-going fails first at the same step.
+			kg, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: f.e.BoardKey, KeepGoing: true})
+			require.NoError(t, err)
+			require.Equal(t, step, kg.FirstFailure().ID, "%s", kg.Text())
 			h, err := rep.HTML()
 			require.NoError(t, err)
 			require.Contains(t, string(h), "✗")
