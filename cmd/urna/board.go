@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -25,6 +26,8 @@ import (
 	"github.com/urnavote/urna/bulletin"
 	"github.com/urnavote/urna/bulletin/client"
 	"github.com/urnavote/urna/election"
+	"github.com/urnavote/urna/elgamal"
+	"github.com/urnavote/urna/elgamal/threshold"
 )
 
 const boardDescription = `The board commands run the bulletin board, the election's public,
@@ -443,6 +446,94 @@ func fingerprintFromFiles(keyFile, genesisFile string, m *election.Manifest) (bu
 			"give the board key of the board the genesis entry is for")
 	}
 	return bulletin.ElectionFingerprint(key, a.Body, m.JSON()), nil
+}
+
+// electionBoardFlags are the optional flags of a command that reads the
+// election on a board, to print its fingerprint.
+func electionBoardFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "url", Usage: "the board's `URL`, to print the election fingerprint"},
+		&cli.StringFlag{Name: "url-file", Usage: "read the board's URL from `FILE`"},
+		&cli.StringFlag{Name: "board-key", Usage: "the board's verifier key `FILE`, to print the election fingerprint"},
+	}
+}
+
+// electionOnBoard reads the genesis and manifest entries of the board
+// given with --url (or --url-file) and --board-key, lets check vet their
+// bodies against the caller's own files, and returns the election
+// fingerprint for a person to compare with the published one; nil if no
+// board is given.
+func electionOnBoard(c *cli.Context, check func(g *bulletin.Genesis, manifest []byte) error) (*bulletin.Fingerprint, error) {
+	board := c.String("url") != "" || c.String("url-file") != ""
+	if !board && c.String("board-key") == "" {
+		return nil, nil
+	}
+	if !board || c.String("board-key") == "" {
+		return nil, errorWithHint("the board (--url or --url-file) and its key (--board-key) go together",
+			"give both to see the election fingerprint, or neither")
+	}
+	key, err := loadBoardKey(c.String("board-key"))
+	if err != nil {
+		return nil, err
+	}
+	cl, err := boardClient(c)
+	if err != nil {
+		return nil, err
+	}
+	ge, me, err := cl.ElectionEntries(c.Context)
+	if err != nil {
+		return nil, boardError(err)
+	}
+	fp, err := bulletin.FingerprintOfEntries(key, ge, me)
+	if err != nil {
+		return nil, err
+	}
+	ga, err := bulletin.ParseAdminEntry(ge)
+	if err != nil {
+		return nil, err
+	}
+	g, err := bulletin.ParseGenesis(ga.Body)
+	if err != nil {
+		return nil, err
+	}
+	ma, err := bulletin.ParseAdminEntry(me)
+	if err != nil {
+		return nil, err
+	}
+	if err := check(g, ma.Body); err != nil {
+		return nil, err
+	}
+	return &fp, nil
+}
+
+// checkSetupOnBoard is an electionOnBoard check: the board's genesis
+// names the ceremony setup s.
+func checkSetupOnBoard(s *threshold.Setup) func(*bulletin.Genesis, []byte) error {
+	return func(g *bulletin.Genesis, _ []byte) error {
+		if !bytes.Equal(g.Setup, s.Bytes()) {
+			return errorWithHint("the board's election has another ceremony setup than --setup",
+				"check that this is the right board, and the setup file of this election")
+		}
+		return nil
+	}
+}
+
+// checkSetupAndKeyOnBoard is an electionOnBoard check: the board's genesis
+// names the ceremony setup s, and its manifest the election key pk.
+func checkSetupAndKeyOnBoard(s *threshold.Setup, pk *elgamal.PublicKey) func(*bulletin.Genesis, []byte) error {
+	return func(g *bulletin.Genesis, manifest []byte) error {
+		if err := checkSetupOnBoard(s)(g, manifest); err != nil {
+			return err
+		}
+		m, err := election.ParseManifest(manifest)
+		if err != nil {
+			return err
+		}
+		if m.PublicKey != hex.EncodeToString(pk.Bytes()) {
+			return errorWithHint("the board's election key is not --public-key", "check that this is the right board, and the election key of this election")
+		}
+		return nil
+	}
 }
 
 // boardFingerprint computes the election fingerprint from the board key

@@ -66,13 +66,18 @@ others: its output is shuffled. P is this stage's position in the chain:
 1 for the first mixer, then 2, 3, ... Each trustee mixes at most once.
 
 The work takes a while for large lists; a progress bar is shown when
-standard error is a terminal, and the time of each phase is printed.`,
-				Flags: []cli.Flag{setupFlag, pkFlag, outFlag,
+standard error is a terminal, and the time of each phase is printed.
+
+With the board (--url or --url-file) and its key (--board-key), it first
+checks that the board's election has this ceremony setup and election key
+and prints the election fingerprint: compare it with the one the election
+authority published.`,
+				Flags: append([]cli.Flag{setupFlag, pkFlag, outFlag,
 					&cli.StringFlag{Name: "key", Usage: "your identity `FILE` from 'urna trustee new'", Required: true},
 					&cli.UintFlag{Name: "position", Usage: "this stage's position `P` in the chain (1 for the first mixer)", Required: true},
 					&cli.BoolFlag{Name: "rehearse-cheat", Hidden: true,
 						Usage: "deliberately replace one output ballot by a copy of another after proving, to rehearse a caught cheat"},
-				},
+				}, electionBoardFlags()...),
 				Action: mixShuffle,
 			},
 			{
@@ -334,6 +339,13 @@ func mixShuffle(c *cli.Context) error {
 	out := c.String("output")
 	if err := checkNew(out); err != nil {
 		return err
+	}
+	fp, err := electionOnBoard(c, checkSetupAndKeyOnBoard(s, pk))
+	if err != nil {
+		return err
+	}
+	if fp != nil {
+		fmt.Fprintf(c.App.Writer, "election fingerprint %s: compare it with the one the election authority published\n", fp)
 	}
 
 	path := c.Args().First()

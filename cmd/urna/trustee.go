@@ -178,14 +178,19 @@ entries alone, and prints them. It needs no secrets.`,
 			{
 				Name:      "decrypt",
 				Usage:     "post your decryption shares for a list of ciphertexts (step 8)",
-				UsageText: "urna trustee decrypt --setup FILE --key FILE --share FILE --ciphertexts FILE -o ENTRY",
+				UsageText: "urna trustee decrypt --setup FILE --key FILE --share FILE --ciphertexts FILE [--url URL --board-key FILE] -o ENTRY",
 				Description: `decrypt uses your key share to produce one decryption share per
 ciphertext, each with a proof that it is correct. It reveals nothing
-else: t trustees' shares are needed to learn any result.`,
-				Flags: []cli.Flag{setupFlag, keyFlag, outFlag,
+else: t trustees' shares are needed to learn any result.
+
+With the board (--url or --url-file) and its key (--board-key), it first
+checks that the board's election has this ceremony setup and prints the
+election fingerprint: compare it with the one the election authority
+published before you post the shares.`,
+				Flags: append([]cli.Flag{setupFlag, keyFlag, outFlag,
 					&cli.StringFlag{Name: "share", Usage: "your key share `FILE` from 'urna trustee finish'", Required: true},
 					&cli.StringFlag{Name: "ciphertexts", Usage: "the ciphertext list to decrypt, one hex ciphertext (or vector of ciphertexts) per line, in `FILE`", Required: true},
-				},
+				}, electionBoardFlags()...),
 				Before: noArgs,
 				Action: trusteeDecrypt,
 			},
@@ -731,6 +736,10 @@ func trusteeDecrypt(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	fp, err := electionOnBoard(c, checkSetupOnBoard(s))
+	if err != nil {
+		return err
+	}
 	path := c.String("share")
 	ident, err := identity(c, path)
 	if err != nil {
@@ -746,6 +755,9 @@ func trusteeDecrypt(c *cli.Context) error {
 	cts, _, err := loadCiphertexts(c, c.String("ciphertexts"))
 	if err != nil {
 		return err
+	}
+	if fp != nil {
+		fmt.Fprintf(c.App.Writer, "election fingerprint %s: compare it with the one the election authority published\n", fp)
 	}
 	e, err := ks.Decrypt(s, id.SigningKey, cts, rand.Reader)
 	if err != nil {

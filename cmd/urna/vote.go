@@ -84,13 +84,10 @@ With the board (--url or --url-file) and its key (--board-key), it also
 checks that the manifest is the one on the board and prints the election
 fingerprint: compare it with the one the election authority published
 before you cast.`,
-				Flags: []cli.Flag{manifestFlag, outFlag,
+				Flags: append([]cli.Flag{manifestFlag, outFlag,
 					&cli.StringFlag{Name: "credential", Usage: "your credential `FILE` from the registrar", Required: true},
 					choiceFlag(),
-					&cli.StringFlag{Name: "url", Usage: "the board's `URL`, to print the election fingerprint"},
-					&cli.StringFlag{Name: "url-file", Usage: "read the board's URL from `FILE`"},
-					&cli.StringFlag{Name: "board-key", Usage: "the board's verifier key `FILE`, to print the election fingerprint"},
-				},
+				}, electionBoardFlags()...),
 				Before: noArgs,
 				Action: voteEncrypt,
 			},
@@ -330,39 +327,13 @@ func voteEncrypt(c *cli.Context) error {
 // with --url and --board-key, after checking that m is the manifest on
 // that board; nil if no board is given.
 func voterFingerprint(c *cli.Context, m *election.Manifest) (*bulletin.Fingerprint, error) {
-	board := c.String("url") != "" || c.String("url-file") != ""
-	if !board && c.String("board-key") == "" {
-		return nil, nil
-	}
-	if !board || c.String("board-key") == "" {
-		return nil, errorWithHint("the board (--url or --url-file) and its key (--board-key) go together",
-			"give both to see the election fingerprint, or neither")
-	}
-	key, err := loadBoardKey(c.String("board-key"))
-	if err != nil {
-		return nil, err
-	}
-	cl, err := boardClient(c)
-	if err != nil {
-		return nil, err
-	}
-	g, me, err := cl.ElectionEntries(c.Context)
-	if err != nil {
-		return nil, boardError(err)
-	}
-	a, err := bulletin.ParseAdminEntry(me)
-	if err != nil {
-		return nil, err
-	}
-	if !bytes.Equal(a.Body, m.JSON()) {
-		return nil, errorWithHint(fmt.Sprintf("%s is not the manifest on the board", c.String("manifest")),
-			"get the manifest from the board ('urna board get'), or check that this is the right board")
-	}
-	fp, err := bulletin.FingerprintOfEntries(key, g, me)
-	if err != nil {
-		return nil, err
-	}
-	return &fp, nil
+	return electionOnBoard(c, func(_ *bulletin.Genesis, manifest []byte) error {
+		if !bytes.Equal(manifest, m.JSON()) {
+			return errorWithHint(fmt.Sprintf("%s is not the manifest on the board", c.String("manifest")),
+				"get the manifest from the board ('urna board get'), or check that this is the right board")
+		}
+		return nil
+	})
 }
 
 func loadBallot(m *election.Manifest, path string) (*election.Ballot, error) {
