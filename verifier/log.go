@@ -138,7 +138,7 @@ func (v *run) v1() (string, *Failure, error) {
 		if v.key, err = bulletin.ParseBoardKey(string(b)); err != nil {
 			return "", fail(-1, bulletin.RecordVKey, "%v", err), nil
 		}
-		v.rep.BoardKeyFrom = "the record's own " + bulletin.RecordVKey + " (not an anchor by itself: the election fingerprint covers it)"
+		v.rep.BoardKeyFrom = "the record's own " + bulletin.RecordVKey + "; not an anchor by itself, the election fingerprint covers it"
 	}
 	v.rep.BoardKey = v.key.String()
 	// The origin is the key's name, never the checkpoint's own first line

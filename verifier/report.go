@@ -44,7 +44,7 @@ func (r *Report) Text() string {
 		fmt.Fprintf(&b, "  fingerprint    %s\n", r.Fingerprint)
 	}
 	if r.ElectionHash != "" {
-		fmt.Fprintf(&b, "  election hash  %s\n", r.ElectionHash)
+		fmt.Fprintf(&b, "  manifest hash  %s\n", r.ElectionHash)
 	}
 	if r.Origin != "" {
 		fmt.Fprintf(&b, "  board          %s (key from %s)\n", r.Origin, r.BoardKeyFrom)
@@ -231,7 +231,7 @@ those ballots add up to. Nobody can read an individual vote from the record.</p>
 <dl>
 {{if .R.ElectionID}}<dt>Election</dt><dd>{{.R.Title}} ({{.R.ElectionID}})</dd>{{end}}
 {{if .R.Fingerprint}}<dt>Election fingerprint</dt><dd>{{.R.Fingerprint}}</dd>{{end}}
-{{if .R.ElectionHash}}<dt>Election hash</dt><dd>{{.R.ElectionHash}}</dd>{{end}}
+{{if .R.ElectionHash}}<dt>Manifest hash</dt><dd>{{.R.ElectionHash}}</dd>{{end}}
 <dt>Record</dt><dd>{{.R.Record}}</dd>
 {{if .R.Origin}}<dt>Board</dt><dd>{{.R.Origin}} (key from {{.R.BoardKeyFrom}})</dd><dt>Log</dt><dd>{{.R.Size}} entries, root {{.R.Root}}</dd>{{end}}
 <dt>Time</dt><dd>{{dur .R.Duration}}</dd>
