@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/urnavote/urna/bulletin"
+	"github.com/urnavote/urna/election"
 	"github.com/urnavote/urna/elgamal"
 	"github.com/urnavote/urna/internal/scenario"
 )
@@ -133,4 +134,69 @@ func TestBoardFullElection(t *testing.T) {
 	require.Equal(t, receipts[2].TrackingCode, rc.TrackingCode)
 	_, err = rc.Verify(e.Verifier, e.Origin)
 	require.NoError(t, err)
+}
+
+// TestBatchReadsItsOwnEntries: the move to mixing reads the counted
+// ballots, and the result the decryption shares; entries admitted earlier
+// in the same batch are not stored yet, and must be read from the batch,
+// not refused as a store failure.
+func TestBatchReadsItsOwnEntries(t *testing.T) {
+	e, err := scenario.New(scenario.Options{Voters: 3, Manifest: scenario.Danish(), Seed: 21})
+	require.NoError(t, err)
+	b := openBoard(t, e, bulletin.NewMemoryStore())
+	setUp(t, e, b)
+	var last []byte
+	for v := range 3 {
+		entry, _, _, err := e.Ballot(v, election.Choices{"referendum": {v % 2}, "council": {v}})
+		require.NoError(t, err)
+		if v < 2 {
+			post(t, b, entry)
+		} else {
+			last = entry
+		}
+	}
+	_, errs := bulletin.SubmitBatch(b, [][]byte{last, e.Phase(bulletin.PhaseClosed), e.Phase(bulletin.PhaseMixing)})
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	in, pos, err := b.MixInput("council")
+	require.NoError(t, err)
+	require.Len(t, in, 3)
+	for mixer := 1; mixer <= 2; mixer++ {
+		st, err := e.MixStage(mixer, pos, in)
+		require.NoError(t, err)
+		post(t, b, st)
+		in, pos, err = b.MixInput("council")
+		require.NoError(t, err)
+	}
+	post(t, b, e.Phase(bulletin.PhaseDecrypting))
+	var shares [][]byte
+	for _, l := range b.DecryptionLists() {
+		for j := 1; j <= 2; j++ {
+			sh, err := e.DecryptionShares(j, l.Ciphertexts)
+			require.NoError(t, err)
+			shares = append(shares, sh)
+		}
+	}
+	// The last shares and the result together: the board recounts from
+	// shares it has not stored yet.
+	for _, sh := range shares[:len(shares)-1] {
+		post(t, b, sh)
+	}
+	_, errs = bulletin.SubmitBatch(b, [][]byte{shares[len(shares)-1]})
+	require.NoError(t, errs[0])
+	want, err := b.Result()
+	require.NoError(t, err)
+	// Post a fresh copy of the result with the last shares again in
+	// another board, batched together.
+	b2 := openBoard(t, e, bulletin.NewMemoryStore())
+	entries := readAll(t, b) // small entries: each leaf is its entry
+	for _, x := range entries[:len(entries)-1] {
+		post(t, b2, x)
+	}
+	_, errs = bulletin.SubmitBatch(b2, [][]byte{entries[len(entries)-1], e.ResultEntry(want), e.Phase(bulletin.PhasePublished)})
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	require.Equal(t, bulletin.PhasePublished, b2.Phase())
 }
