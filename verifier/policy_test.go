@@ -113,9 +113,16 @@ func TestPolicyDifferential(t *testing.T) {
 	junk, err := f.e.DecryptionShares(1, []elgamal.Ciphertext{*f.e.Result.PublicKey.EncryptIntWithNonce(0, &one)})
 	require.NoError(t, err)
 	empty := bulletin.NewAdminEntry(f.e.Origin, bulletin.AdminCredentials, nil, f.e.Admin).Bytes()
+	// Trustee entries whose signature does not verify.
+	badShares := append([]byte{}, junk...)
+	badShares[len(badShares)-1] ^= 1
+	badComplaint := complaint.Bytes()
+	badComplaint[len(badComplaint)-1] ^= 1
 	for _, to := range targets {
 		muts = append(muts, mutation{fmt.Sprintf("junk-list shares at %d", to), insert(log, to, junk)})
 		muts = append(muts, mutation{fmt.Sprintf("empty credentials at %d", to), insert(log, to, empty)})
+		muts = append(muts, mutation{fmt.Sprintf("unsigned shares at %d", to), insert(log, to, badShares)})
+		muts = append(muts, mutation{fmt.Sprintf("unsigned complaint at %d", to), insert(log, to, badComplaint)})
 	}
 	muts = append(muts, mutation{"everyone overridden", insert(log, phaseStarts[2], f.e.OverridesEntry(0, 1, 2))})
 
