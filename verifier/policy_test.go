@@ -13,6 +13,7 @@ import (
 	"github.com/urnavote/urna/elgamal"
 	"github.com/urnavote/urna/elgamal/threshold"
 	"github.com/urnavote/urna/internal/scenario"
+	"github.com/urnavote/urna/mixnet"
 	"github.com/urnavote/urna/verifier"
 )
 
@@ -125,6 +126,45 @@ func TestPolicyDifferential(t *testing.T) {
 		muts = append(muts, mutation{fmt.Sprintf("unsigned complaint at %d", to), insert(log, to, badComplaint)})
 	}
 	muts = append(muts, mutation{"everyone overridden", insert(log, phaseStarts[2], f.e.OverridesEntry(0, 1, 2))})
+
+	// Each administrator, trustee and stage entry with one byte of its
+	// body changed (first, middle, last), re-signed with the key that
+	// signed it: what its signer could post instead.
+	for i, entry := range log {
+		for _, at := range []string{"first", "middle", "last"} {
+			flip := func(body []byte) []byte {
+				b := append([]byte{}, body...)
+				k := map[string]int{"first": 0, "middle": len(b) / 2, "last": len(b) - 1}[at]
+				b[k] ^= 0x01
+				return b
+			}
+			var changed []byte
+			switch ty, _ := bulletin.EntryType(entry); {
+			case ty == bulletin.TypeAdmin:
+				a, err := bulletin.ParseAdminEntry(entry)
+				require.NoError(t, err)
+				changed = bulletin.NewAdminEntry(f.e.Origin, a.Kind, flip(a.Body), f.e.Admin).Bytes()
+			case ty >= 1 && ty <= 5:
+				en, err := threshold.ParseEntry(f.e.Setup, entry)
+				require.NoError(t, err)
+				en.Body = flip(en.Body)
+				en.Sign(f.e.Identities[en.Sender-1].SigningKey)
+				changed = en.Bytes()
+			case ty == bulletin.TypeStage:
+				raw := flip(entry[bulletin.EntryHeaderSize:])
+				st, err := mixnet.ParseStage(append(append([]byte{}, entry[:bulletin.EntryHeaderSize]...), raw...))
+				if err != nil {
+					continue // does not decode: nothing to re-sign
+				}
+				changed = st.SignAndEncode(f.e.Identities[st.Mixer-1].SigningKey)
+			default:
+				continue
+			}
+			l := append([][]byte{}, log...)
+			l[i] = changed
+			muts = append(muts, mutation{fmt.Sprintf("entry %d %s byte changed, re-signed", i, at), l})
+		}
+	}
 
 	fp := f.e.Fingerprint()
 	base := t.TempDir()
