@@ -44,7 +44,6 @@ const (
 	RecordRejections  = "rejections.json"
 	RecordStatus      = "status.json"
 	RecordPostalCreds = "postal-credentials.txt"
-	RecordPostal      = "postal.txt"
 )
 
 // RecordSource is where ExportRecord reads a board from: the HTTP client
@@ -611,7 +610,6 @@ credentials.pub
 rejections.json         the submissions the board refused, and counts by reason
 status.json             the board's status when the record was exported
 postal-credentials.txt  public credentials (hex) with a counted e-vote
-postal.txt              voter IDs with a counted e-vote (registrar only)
 
 The format is specified in spec/record.md.
 `, cp.Origin, cp.Tree.N, cp.Tree.Hash)

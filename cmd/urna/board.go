@@ -201,19 +201,21 @@ its history: keep the receipt, it is the evidence.`,
 			{
 				Name:      "export",
 				Usage:     "write the complete election record, for 'urna verify'",
-				UsageText: "urna board export --url URL -o DIR [--board-key VKEY-FILE] [--registrar FILE]",
+				UsageText: "urna board export --url URL -o DIR [--board-key VKEY-FILE] [--registrar FILE --postal FILE]",
 				Description: `export fetches the board's latest checkpoint and every entry up to it,
 checks that they hash to the checkpoint's root, and writes the election
 record to DIR (which must not exist or be empty): see spec/record.md.
 
 With --board-key, the checkpoint is verified and the key is copied into
-the record. With --registrar (and its passphrase), export also writes
-postal.txt: the IDs of the voters with a counted e-vote, for checking
-postal votes.`,
+the record. With --registrar (and its passphrase) and --postal, export
+also writes the IDs of the voters with a counted e-vote, for checking
+postal votes, to the --postal file (mode 0600). That list names voters: it
+never goes into the record directory, which is published.`,
 				Flags: withURL(
 					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the record to `DIR`", Required: true},
 					&cli.StringFlag{Name: "board-key", Usage: "the board's verifier key `FILE`"},
-					&cli.StringFlag{Name: "registrar", Usage: "the registrar `FILE`, to write postal.txt"},
+					&cli.StringFlag{Name: "registrar", Usage: "the registrar `FILE`, to write the postal list"},
+					&cli.StringFlag{Name: "postal", Usage: "write the voter IDs with a counted e-vote to `FILE` (mode 0600, outside the record)"},
 				),
 				Before: noArgs,
 				Action: boardExport,
@@ -321,6 +323,21 @@ func loadSeedKey(path, tag, what string) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("%s: malformed key", path)
 	}
 	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// checkOutside refuses a private output inside the record directory dir,
+// which is published.
+func checkOutside(path, dir string) error {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err := errors.Join(err1, err2); err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(d, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return errorWithHint(fmt.Sprintf("--postal %s is inside the record directory %s, which is published", path, dir),
+			"write the postal list somewhere private, outside the record")
+	}
+	return nil
 }
 
 // loadBoardKey reads a board verifier key file strictly (spec/board.md
@@ -1103,7 +1120,17 @@ func boardExport(c *cli.Context) error {
 		v, origin, vkey = key.Verifier(), key.Name, []byte(key.String()+"\n")
 	}
 	var reg *election.Registrar
-	if c.String("registrar") != "" {
+	if (c.String("registrar") == "") != (c.String("postal") == "") {
+		return errorWithHint("--registrar and --postal go together",
+			"the postal list names voters: give the file to write it to with --postal, outside the record")
+	}
+	if p := c.String("postal"); p != "" {
+		if err := checkOutside(p, dir); err != nil {
+			return err
+		}
+		if err := checkNew(p); err != nil {
+			return err
+		}
 		var err error
 		if reg, err = loadRegistrar(c); err != nil {
 			return err
@@ -1143,10 +1170,10 @@ func boardExport(c *cli.Context) error {
 			b.WriteString(id)
 			b.WriteByte('\n')
 		}
-		if err := writePublicFile(filepath.Join(dir, bulletin.RecordPostal), []byte(b.String())); err != nil {
+		if err := writePrivateFile(c.String("postal"), []byte(b.String())); err != nil {
 			return err
 		}
-		sum.Files = append(sum.Files, bulletin.RecordPostal)
+		fmt.Fprintf(c.App.ErrWriter, "urna: wrote the postal list of %s to %s: it names voters, keep it private\n", plural(len(ids), "voter", "voters"), c.String("postal"))
 	}
 	sort.Strings(sum.Files)
 	w := c.App.Writer
