@@ -221,7 +221,10 @@ func (v *run) scan() error {
 	if _, _, err := lr.next(); err != io.EOF {
 		return errors.New("log grew while reading")
 	}
-	if s.rules.Phase != bulletin.PhasePublished {
+	switch {
+	case v.forDecryption && s.rules.Phase < bulletin.PhaseDecrypting:
+		v3(-1, "phase", "the log ends in phase %s: nothing is to be decrypted before the move to decrypting", s.rules.Phase)
+	case !v.forDecryption && s.rules.Phase != bulletin.PhasePublished:
 		v3(-1, "phase", "the log ends in phase %s: the election is not finished (the record must end in phase published)", s.rules.Phase)
 	}
 	return nil

@@ -322,6 +322,9 @@ func (v *run) v9() (string, *Failure, error) {
 	}
 	v.aggregate = sums
 	h := threshold.ListHash(sums)
+	if v.forDecryption {
+		return fmt.Sprintf("%d sums over %d counted ballots; list hash %x…", len(sums), len(v.counted), h[:8]), nil, nil
+	}
 	posted := false
 	for _, r := range v.sc.shares {
 		posted = posted || r.list == h
