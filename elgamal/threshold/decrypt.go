@@ -207,8 +207,11 @@ func (k *KeyShare) Decrypt(s *Setup, signer ed25519.PrivateKey, cts []elgamal.Ci
 	if _, err := io.ReadFull(rand, seeds); err != nil {
 		return nil, fmt.Errorf("threshold: decrypt: reading randomness: %w", err)
 	}
-	ctx := &zkp.Context{Election: h[:], Prover: k.Index}
-	body := decBodyHeader(ListHash(cts), len(cts))
+	// The proofs bind the list hash (spec/threshold.md §5): a share
+	// proven for one list is no proof for the same ciphertext in another.
+	lh := ListHash(cts)
+	ctx := &zkp.Context{Election: h[:], Prover: k.Index, Binding: lh[:]}
+	body := decBodyHeader(lh, len(cts))
 	err := decParallel(len(cts), decProveChunk, func(c, lo, hi int) error {
 		var seed [decSeedSize]byte
 		copy(seed[:], seeds[c*decSeedSize:])
@@ -386,10 +389,10 @@ type decShareSet struct {
 	t, n int
 	cts  []elgamal.Ciphertext
 	// What decCollect framed: the list's encoding, the ceremony hash, the
-	// verification keys, and the entry body of each trustee in owners
-	// (bodies[j-1]), whose shares run verifies chunk by chunk.
+	// list hash, the verification keys, and the entry body of each trustee
+	// in owners (bodies[j-1]), whose shares run verifies chunk by chunk.
 	encs   []byte
-	h      [32]byte
+	h, lh  [32]byte
 	vks    []*elgamal.Element
 	bodies [][]byte
 	owners []uint32
@@ -510,7 +513,7 @@ func decCollect(s *Setup, r *Result, cts []elgamal.Ciphertext, entries []*Entry)
 		owners = append(owners, j)
 	}
 
-	set.encs, set.h, set.vks, set.bodies, set.owners = encs, h, r.VerificationKeys, bodies, owners
+	set.encs, set.h, set.lh, set.vks, set.bodies, set.owners = encs, h, lh, r.VerificationKeys, bodies, owners
 	return set, nil
 }
 
@@ -525,7 +528,7 @@ func (set *decShareSet) verifyChunk(lo, hi int, items []zkp.EncodedDecryptionSha
 	items = items[:0]
 	for _, j := range set.owners {
 		body := set.bodies[j-1]
-		ctx := &zkp.Context{Election: set.h[:], Prover: j}
+		ctx := &zkp.Context{Election: set.h[:], Prover: j, Binding: set.lh[:]}
 		vk := set.vks[j-1] // one pointer for all shares of j
 		for l := lo; l < hi; l++ {
 			off := decHeaderSize + l*decShareSize

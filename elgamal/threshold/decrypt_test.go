@@ -400,7 +400,8 @@ func TestCombineUsesResultKeys(t *testing.T) {
 	require.NoError(t, err)
 	body, err := ParseDecryptionSharesBody(bad.Body)
 	require.NoError(t, err)
-	ctx := &zkp.Context{Election: bad.Ceremony[:], Prover: 1}
+	lh := ListHash(cts)
+	ctx := &zkp.Context{Election: bad.Ceremony[:], Prover: 1, Binding: lh[:]}
 	rogueVK := new(elgamal.Element).ScalarBaseMult(&rogue.X)
 	require.NoError(t, zkp.VerifyDecryptionShare(ctx, rogueVK, &cts[0], &body.Shares[0], body.Proofs[0]))
 
@@ -567,8 +568,15 @@ func TestDecryptEntry(t *testing.T) {
 	assert.Equal(t, ListHash(cts), d.ListHash)
 	require.Len(t, d.Shares, len(cts))
 	assert.Equal(t, e.Body, d.Bytes())
-	ctx := &zkp.Context{Election: e.Ceremony[:], Prover: 2}
+	// Every proof binds the list hash: it verifies in the list's context
+	// only, not for the same ciphertext in another list.
+	ctx := &zkp.Context{Election: e.Ceremony[:], Prover: 2, Binding: d.ListHash[:]}
+	unbound := &zkp.Context{Election: e.Ceremony[:], Prover: 2}
+	other := ListHash(cts[:1])
+	elsewhere := &zkp.Context{Election: e.Ceremony[:], Prover: 2, Binding: other[:]}
 	for _, l := range []int{0, 63, 64, 199} {
+		assert.Error(t, zkp.VerifyDecryptionShare(unbound, fx.result.VerificationKeys[1], &cts[l], &d.Shares[l], d.Proofs[l]))
+		assert.Error(t, zkp.VerifyDecryptionShare(elsewhere, fx.result.VerificationKeys[1], &cts[l], &d.Shares[l], d.Proofs[l]))
 		want := new(elgamal.Element).ScalarMult(&fx.keys[1].X, &cts[l].Alpha)
 		assert.Equal(t, 1, want.Equal(&d.Shares[l]), "share %d", l)
 		assert.NoError(t, zkp.VerifyDecryptionShare(ctx, fx.result.VerificationKeys[1], &cts[l], &d.Shares[l], d.Proofs[l]))
