@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -284,6 +285,7 @@ func (v *run) scanAdmin(i int64, e []byte, rule func(*bulletin.Event) bool) {
 		s.admin, s.genesisBody = g.Admin, a.Body
 		s.adminN++
 		v.setup, v.ceremony = setup, setup.Hash()
+		v.rep.Ceremony = hex.EncodeToString(v.ceremony[:])
 		s.rules.Threshold = setup.Threshold
 		rule(ev)
 		return

@@ -116,7 +116,9 @@ type Report struct {
 	// (the board key used, the genesis and manifest entries), to compare
 	// with the one the authority published; empty if it could not be
 	// computed.
-	Fingerprint  string           `json:"fingerprint"`
+	Fingerprint string `json:"fingerprint"`
+	// Ceremony is the ceremony hash of the genesis entry's setup.
+	Ceremony     string           `json:"ceremony_hash,omitempty"`
 	Record       string           `json:"record"`
 	Origin       string           `json:"origin"`
 	BoardKey     string           `json:"board_key"`
@@ -288,14 +290,14 @@ type run struct {
 	rep   *Report
 	extra map[string]time.Duration
 
-	key     *bulletin.BoardKey
+	key *bulletin.BoardKey
 	// forDecryption verifies V1–V10 of a log in phase decrypting, for a
 	// trustee about to decrypt (DecryptionLists).
 	forDecryption bool
-	cp      *bulletin.Checkpoint
-	n       int64
-	hashes  hashStore
-	offsets []int64 // file offset of each leaf's length prefix
+	cp            *bulletin.Checkpoint
+	n             int64
+	hashes        hashStore
+	offsets       []int64 // file offset of each leaf's length prefix
 
 	// From the scan (V3–V7).
 	sc *scanState

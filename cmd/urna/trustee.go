@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,8 +18,10 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/urnavote/urna/bulletin"
 	"github.com/urnavote/urna/elgamal"
 	"github.com/urnavote/urna/elgamal/threshold"
+	"github.com/urnavote/urna/verifier"
 )
 
 // passphraseEnv lets scripts and tests supply the passphrase; people type
@@ -178,19 +181,37 @@ entries alone, and prints them. It needs no secrets.`,
 			{
 				Name:      "decrypt",
 				Usage:     "post your decryption shares for a list of ciphertexts (step 8)",
-				UsageText: "urna trustee decrypt --setup FILE --key FILE --share FILE --ciphertexts FILE [--url URL --board-key FILE] -o ENTRY",
+				UsageText: "urna trustee decrypt --setup FILE --key FILE --share FILE --election FINGERPRINT (--record DIR | --url URL --board-key FILE) (--list NAME | --ciphertexts FILE) -o ENTRY\n   urna trustee decrypt --setup FILE --key FILE --share FILE --unverified --ciphertexts FILE -o ENTRY",
 				Description: `decrypt uses your key share to produce one decryption share per
 ciphertext, each with a proof that it is correct. It reveals nothing
 else: t trustees' shares are needed to learn any result.
 
-With the board (--url or --url-file) and its key (--board-key), it first
-checks that the board's election has this ceremony setup and prints the
-election fingerprint: compare it with the one the election authority
-published before you post the shares.`,
-				Flags: append([]cli.Flag{setupFlag, keyFlag, outFlag,
+It decrypts only what the election decrypts. Give the election
+fingerprint the election authority published (--election) and the board
+(--url, with its key --board-key) or its exported record (--record): decrypt
+first verifies the record itself, steps V1 to V10 of 'urna verify', and
+recomputes the lists to decrypt: the sums of the counted ballots
+("aggregate") and the last list of every verified mix chain
+("mix/CONTEST"), mixed by at least t trustees. Then it decrypts the list
+named by --list, or the --ciphertexts file if and only if it is one of
+those lists. Anything else, such as one voter's ballot handed over as
+"the aggregate", is refused, and nothing is decrypted.
+
+--unverified decrypts a list you made yourself without a board: test
+ciphertexts from 'urna trustee encrypt', to rehearse before the election,
+or the sums 'urna tally prepare' made from ballots you checked. Never use
+it for a list someone else hands you.`,
+				Flags: []cli.Flag{setupFlag, keyFlag, outFlag,
 					&cli.StringFlag{Name: "share", Usage: "your key share `FILE` from 'urna trustee finish'", Required: true},
-					&cli.StringFlag{Name: "ciphertexts", Usage: "the ciphertext list to decrypt, one hex ciphertext (or vector of ciphertexts) per line, in `FILE`", Required: true},
-				}, electionBoardFlags()...),
+					&cli.StringFlag{Name: "election", Usage: "the election `FINGERPRINT` the election authority published"},
+					&cli.StringFlag{Name: "record", Usage: "the election record `DIR` ('urna board export') to verify"},
+					&cli.StringFlag{Name: "url", Usage: "the board's `URL`, whose record is verified"},
+					&cli.StringFlag{Name: "url-file", Usage: "read the board's URL from `FILE`"},
+					&cli.StringFlag{Name: "board-key", Usage: "the board's verifier key `FILE`"},
+					&cli.StringFlag{Name: "list", Usage: "decrypt the verified list `NAME`: aggregate or mix/CONTEST"},
+					&cli.StringFlag{Name: "ciphertexts", Usage: "decrypt the ciphertext list in `FILE` (one hex ciphertext or vector per line), if it is a verified list"},
+					&cli.BoolFlag{Name: "unverified", Usage: "decrypt a --ciphertexts list you made yourself, without a record (see above)"},
+				},
 				Before: noArgs,
 				Action: trusteeDecrypt,
 			},
@@ -736,10 +757,6 @@ func trusteeDecrypt(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	fp, err := electionOnBoard(c, checkSetupOnBoard(s))
-	if err != nil {
-		return err
-	}
 	path := c.String("share")
 	ident, err := identity(c, path)
 	if err != nil {
@@ -752,12 +769,23 @@ func trusteeDecrypt(c *cli.Context) error {
 	if ks.Index != index || ks.Ceremony != s.Hash() {
 		return errorWithHint(fmt.Sprintf("%s is not trustee %d's key share for this ceremony", path, index), "give the share file that 'urna trustee finish' wrote for this setup")
 	}
-	cts, _, err := loadCiphertexts(c, c.String("ciphertexts"))
-	if err != nil {
-		return err
-	}
-	if fp != nil {
-		fmt.Fprintf(c.App.Writer, "election fingerprint %s: compare it with the one the election authority published\n", fp)
+	var cts []elgamal.Ciphertext
+	name := c.String("ciphertexts")
+	if c.Bool("unverified") {
+		if c.String("ciphertexts") == "" || c.String("list") != "" || c.String("election") != "" || c.String("record") != "" || c.String("url") != "" || c.String("url-file") != "" {
+			return errorWithHint("--unverified takes only --ciphertexts: a list you made yourself",
+				"to decrypt the election, give --election, the board or record, and --list, without --unverified")
+		}
+		if cts, _, err = loadCiphertexts(c, c.String("ciphertexts")); err != nil {
+			return err
+		}
+		fmt.Fprintln(c.App.ErrWriter, "urna: warning: --unverified: decrypting a list that was not verified as the election's; only for lists you made yourself")
+	} else {
+		var l *verifier.List
+		if l, err = verifiedList(c, s); err != nil {
+			return err
+		}
+		cts, name = l.Ciphertexts, l.Name
 	}
 	e, err := ks.Decrypt(s, id.SigningKey, cts, rand.Reader)
 	if err != nil {
@@ -766,8 +794,101 @@ func trusteeDecrypt(c *cli.Context) error {
 	if err := writeEntries(c, []*threshold.Entry{e}); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.App.Writer, "trustee %d (%s): %d decryption shares written to %s\n", index, id.Name, len(cts), c.String("output"))
+	fmt.Fprintf(c.App.Writer, "trustee %d (%s): %d decryption shares of %s written to %s\n", index, id.Name, len(cts), name, c.String("output"))
 	return nil
+}
+
+// verifiedList verifies the election record given to trustee decrypt
+// (V1–V10, anchored to --election) and returns the list it asks for: the
+// one named by --list, or the --ciphertexts file if it is one of the
+// lists to decrypt.
+func verifiedList(c *cli.Context, s *threshold.Setup) (*verifier.List, error) {
+	if c.String("election") == "" {
+		return nil, errorWithHint("decrypt needs the election fingerprint (--election): it decrypts only the lists of a record verified against it",
+			"give the fingerprint the election authority published, and the board (--url, --board-key) or its record (--record)")
+	}
+	fp, err := bulletin.ParseFingerprint(c.String("election"))
+	if err != nil {
+		return nil, errorWithHint(fmt.Sprintf("--election: %v", err), "give the 64 hex digits of the published election fingerprint")
+	}
+	if (c.String("list") == "") == (c.String("ciphertexts") == "") {
+		return nil, errorWithHint("give one of --list NAME and --ciphertexts FILE", "the lists are aggregate and mix/CONTEST; 'urna board status' names them")
+	}
+	opts := verifier.Options{Election: &fp}
+	if f := c.String("board-key"); f != "" {
+		if opts.BoardKey, err = loadBoardKey(f); err != nil {
+			return nil, err
+		}
+	}
+	dir := c.String("record")
+	remote := c.String("url") != "" || c.String("url-file") != ""
+	switch {
+	case dir != "" && remote:
+		return nil, errorWithHint("give the board or its record, not both", "run 'urna trustee decrypt --help'")
+	case remote:
+		if opts.BoardKey == nil {
+			return nil, errorWithHint("--url needs the board's key (--board-key)", "get it from the election authority")
+		}
+		cl, err := boardClient(c)
+		if err != nil {
+			return nil, err
+		}
+		tmp, err := os.MkdirTemp("", "urna-decrypt-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		dir = filepath.Join(tmp, "record")
+		if _, err := bulletin.ExportRecord(c.Context, cl, dir, opts.BoardKey.Verifier(), opts.BoardKey.Name); err != nil {
+			return nil, boardError(err)
+		}
+	case dir == "":
+		return nil, errorWithHint("decrypt needs the board (--url, --board-key) or its record (--record) to verify",
+			"it decrypts only lists it recomputed from a verified record")
+	}
+	rep, lists, err := verifier.DecryptionLists(c.Context, dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	if f := rep.FirstFailure(); f != nil {
+		return nil, errorWithHint(fmt.Sprintf("nothing decrypted: the record does not verify at step %s (%s): %s", f.ID, f.Title, f.Failure),
+			"do not decrypt; report it to the election authority and the other trustees")
+	}
+	if h := s.Hash(); rep.Ceremony != hex.EncodeToString(h[:]) {
+		return nil, errorWithHint("nothing decrypted: the record's ceremony is not the one of --setup", "give the setup file of this election")
+	}
+	fmt.Fprintf(c.App.Writer, "verified the record against the election fingerprint %s: steps V1 to V10 pass\n", fp)
+	var cts []elgamal.Ciphertext
+	if name := c.String("list"); name != "" {
+		for i := range lists {
+			if lists[i].Name == name {
+				return &lists[i], nil
+			}
+		}
+		return nil, errorWithHint(fmt.Sprintf("nothing decrypted: %q is not a list to decrypt", name), "the lists are: "+listNames(lists))
+	}
+	if cts, _, err = loadCiphertexts(c, c.String("ciphertexts")); err != nil {
+		return nil, err
+	}
+	h := threshold.ListHash(cts)
+	for i := range lists {
+		if lists[i].Hash == h {
+			return &lists[i], nil
+		}
+	}
+	return nil, errorWithHint(fmt.Sprintf("nothing decrypted: %s is not a list to decrypt: its list hash %x… is none of the verified lists' (%s)", c.String("ciphertexts"), h[:8], listNames(lists)),
+		"decrypt only the sums of the counted ballots and the verified mix outputs: use --list")
+}
+
+func listNames(lists []verifier.List) string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, fmt.Sprintf("%s %x…", l.Name, l.Hash[:8]))
+	}
+	if len(out) == 0 {
+		return "none: no ballot counts"
+	}
+	return strings.Join(out, ", ")
 }
 
 func trusteeCombine(c *cli.Context) error {
