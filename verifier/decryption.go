@@ -59,3 +59,7 @@ func DecryptionLists(ctx context.Context, dir string, opts Options) (*Report, []
 	}
 	return rep, lists, nil
 }
+
+// Decryptable returns the list for threshold.KeyShare.Decrypt: the safe
+// path for a trustee, who decrypts only lists DecryptionLists returned.
+func (l *List) Decryptable() *threshold.List { return threshold.VerifiedList(l.Ciphertexts) }

@@ -769,32 +769,34 @@ func trusteeDecrypt(c *cli.Context) error {
 	if ks.Index != index || ks.Ceremony != s.Hash() {
 		return errorWithHint(fmt.Sprintf("%s is not trustee %d's key share for this ceremony", path, index), "give the share file that 'urna trustee finish' wrote for this setup")
 	}
-	var cts []elgamal.Ciphertext
+	var list *threshold.List
 	name := c.String("ciphertexts")
 	if c.Bool("unverified") {
 		if c.String("ciphertexts") == "" || c.String("list") != "" || c.String("election") != "" || c.String("record") != "" || c.String("url") != "" || c.String("url-file") != "" {
 			return errorWithHint("--unverified takes only --ciphertexts: a list you made yourself",
 				"to decrypt the election, give --election, the board or record, and --list, without --unverified")
 		}
-		if cts, _, err = loadCiphertexts(c, c.String("ciphertexts")); err != nil {
+		cts, _, err := loadCiphertexts(c, c.String("ciphertexts"))
+		if err != nil {
 			return err
 		}
 		fmt.Fprintln(c.App.ErrWriter, "urna: warning: --unverified: decrypting a list that was not verified as the election's; only for lists you made yourself")
+		list = threshold.Unverified(cts)
 	} else {
-		var l *verifier.List
-		if l, err = verifiedList(c, s); err != nil {
+		l, err := verifiedList(c, s)
+		if err != nil {
 			return err
 		}
-		cts, name = l.Ciphertexts, l.Name
+		list, name = l.Decryptable(), l.Name
 	}
-	e, err := ks.Decrypt(s, id.SigningKey, cts, rand.Reader)
+	e, err := ks.Decrypt(s, id.SigningKey, list, rand.Reader)
 	if err != nil {
 		return err
 	}
 	if err := writeEntries(c, []*threshold.Entry{e}); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.App.Writer, "trustee %d (%s): %d decryption shares of %s written to %s\n", index, id.Name, len(cts), name, c.String("output"))
+	fmt.Fprintf(c.App.Writer, "trustee %d (%s): %d decryption shares of %s written to %s\n", index, id.Name, len(list.Ciphertexts()), name, c.String("output"))
 	return nil
 }
 

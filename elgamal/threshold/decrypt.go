@@ -167,6 +167,37 @@ func ParseDecryptionSharesBody(b []byte) (*DecryptionSharesBody, error) {
 	return d, nil
 }
 
+// List is a ciphertext list for the trustees to decrypt, with its list
+// hash (spec/threshold.md §5). A trustee decrypts only lists it recomputed
+// from a record it verified (spec/verify.md, "Before decrypting"):
+// verifier.DecryptionLists returns them, as VerifiedList wraps them. A
+// list that came from anywhere else is Unverified, and the name says so.
+type List struct {
+	cts  []elgamal.Ciphertext
+	hash [32]byte
+}
+
+// VerifiedList wraps cts, which the caller recomputed from a record it
+// verified through V10 and anchored to the election fingerprint, as
+// package verifier does. It is the list the election decrypts.
+func VerifiedList(cts []elgamal.Ciphertext) *List {
+	return &List{cts: cts, hash: ListHash(cts)}
+}
+
+// Unverified wraps cts without any evidence that the election decrypts
+// them: for lists the trustee made itself, such as rehearsal ciphertexts
+// or tests. Never for a list someone else hands over, which could be one
+// voter's ballot.
+func Unverified(cts []elgamal.Ciphertext) *List {
+	return &List{cts: cts, hash: ListHash(cts)}
+}
+
+// Ciphertexts returns the list's ciphertexts.
+func (l *List) Ciphertexts() []elgamal.Ciphertext { return l.cts }
+
+// Hash returns the list hash.
+func (l *List) Hash() [32]byte { return l.hash }
+
 // Decrypt computes trustee k.Index's decryption share D_l = x·α_l of every
 // ciphertext with a proof under the context {election: ceremony hash,
 // prover: k.Index}, and returns the decryption-shares entry signed with
@@ -177,10 +208,11 @@ func ParseDecryptionSharesBody(b []byte) (*DecryptionSharesBody, error) {
 // 32-byte seed per chunk of 64 ciphertexts, each expanded with ChaCha8.
 // The output for a given random stream does not depend on the number of
 // cores. Ciphertexts whose α is the identity are rejected.
-func (k *KeyShare) Decrypt(s *Setup, signer ed25519.PrivateKey, cts []elgamal.Ciphertext, rand io.Reader) (*Entry, error) {
-	if k == nil || s == nil || rand == nil {
-		return nil, errors.New("threshold: decrypt: missing key share, setup or random source")
+func (k *KeyShare) Decrypt(s *Setup, signer ed25519.PrivateKey, l *List, rand io.Reader) (*Entry, error) {
+	if k == nil || s == nil || l == nil || rand == nil {
+		return nil, errors.New("threshold: decrypt: missing key share, setup, list or random source")
 	}
+	cts := l.cts
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("threshold: decrypt: %w", err)
 	}
@@ -209,7 +241,7 @@ func (k *KeyShare) Decrypt(s *Setup, signer ed25519.PrivateKey, cts []elgamal.Ci
 	}
 	// The proofs bind the list hash (spec/threshold.md §5): a share
 	// proven for one list is no proof for the same ciphertext in another.
-	lh := ListHash(cts)
+	lh := l.hash
 	ctx := &zkp.Context{Election: h[:], Prover: k.Index, Binding: lh[:]}
 	body := decBodyHeader(lh, len(cts))
 	err := decParallel(len(cts), decProveChunk, func(c, lo, hi int) error {

@@ -130,7 +130,7 @@ func (fx *decFixture) decShares(tb testing.TB, cts []elgamal.Ciphertext, trustee
 	tb.Helper()
 	var es []*Entry
 	for _, j := range trustees {
-		e, err := fx.keys[j-1].Decrypt(fx.setup, fx.ids[j-1].SigningKey, cts, decRand(byte(j), 'p'))
+		e, err := fx.keys[j-1].Decrypt(fx.setup, fx.ids[j-1].SigningKey, Unverified(cts), decRand(byte(j), 'p'))
 		require.NoError(tb, err)
 		es = append(es, e)
 	}
@@ -367,7 +367,7 @@ func TestCombineWrongCeremony(t *testing.T) {
 	assert.Contains(t, report[0].Reason, "another ceremony")
 
 	// A key share of another ceremony cannot decrypt in this one.
-	_, err = fx2.keys[0].Decrypt(fx.setup, fx.ids[0].SigningKey, cts, decRand(1))
+	_, err = fx2.keys[0].Decrypt(fx.setup, fx.ids[0].SigningKey, Unverified(cts), decRand(1))
 	assert.ErrorContains(t, err, "another ceremony")
 
 	// Nor do other entry types, or entries with a bad signature, count.
@@ -396,7 +396,7 @@ func TestCombineUsesResultKeys(t *testing.T) {
 	// that secret's key, but not for VK_1 in the result.
 	rogue := *fx.keys[0]
 	rogue.X = *decScalar(t, decRand(99))
-	bad, err := rogue.Decrypt(fx.setup, fx.ids[0].SigningKey, cts, decRand(9))
+	bad, err := rogue.Decrypt(fx.setup, fx.ids[0].SigningKey, Unverified(cts), decRand(9))
 	require.NoError(t, err)
 	body, err := ParseDecryptionSharesBody(bad.Body)
 	require.NoError(t, err)
@@ -442,7 +442,7 @@ func TestCombineDuplicates(t *testing.T) {
 
 	// A second, different entry for the same list (here with fresh proof
 	// nonces) is equivocation: trustee 1 is excluded.
-	again, err := fx.keys[0].Decrypt(fx.setup, fx.ids[0].SigningKey, cts, decRand(77))
+	again, err := fx.keys[0].Decrypt(fx.setup, fx.ids[0].SigningKey, Unverified(cts), decRand(77))
 	require.NoError(t, err)
 	require.NotEqual(t, es[0].Body, again.Body)
 	ms, report, err = CombineWithReport(fx.setup, fx.result, cts, []*Entry{es[0], again, es[1], es[2]})
@@ -524,37 +524,37 @@ func TestDecryptErrors(t *testing.T) {
 	cts := decEncrypt(t, fx.pk, decValues(5, 11), decRand(13))
 	k, signer := fx.keys[0], fx.ids[0].SigningKey
 
-	_, err := k.Decrypt(fx.setup, signer, cts, nil)
+	_, err := k.Decrypt(fx.setup, signer, Unverified(cts), nil)
 	assert.Error(t, err)
-	_, err = k.Decrypt(nil, signer, cts, crand.Reader)
+	_, err = k.Decrypt(nil, signer, Unverified(cts), crand.Reader)
 	assert.Error(t, err)
-	_, err = k.Decrypt(fx.setup, fx.ids[1].SigningKey, cts, crand.Reader)
+	_, err = k.Decrypt(fx.setup, fx.ids[1].SigningKey, Unverified(cts), crand.Reader)
 	assert.ErrorContains(t, err, "signer")
-	_, err = k.Decrypt(fx.setup, nil, cts, crand.Reader)
+	_, err = k.Decrypt(fx.setup, nil, Unverified(cts), crand.Reader)
 	assert.ErrorContains(t, err, "signer")
 	k2 := *k
 	k2.Index = 7
-	_, err = k2.Decrypt(fx.setup, signer, cts, crand.Reader)
+	_, err = k2.Decrypt(fx.setup, signer, Unverified(cts), crand.Reader)
 	assert.ErrorContains(t, err, "index 7")
 	k2 = *k
 	k2.X = elgamal.Scalar{}
-	_, err = k2.Decrypt(fx.setup, signer, cts, crand.Reader)
+	_, err = k2.Decrypt(fx.setup, signer, Unverified(cts), crand.Reader)
 	assert.ErrorIs(t, err, elgamal.ErrZeroScalar)
 
 	bad := append([]elgamal.Ciphertext(nil), cts...)
 	bad[4].Alpha.Set(elgamal.NewElement())
-	_, err = k.Decrypt(fx.setup, signer, bad, crand.Reader)
+	_, err = k.Decrypt(fx.setup, signer, Unverified(bad), crand.Reader)
 	assert.ErrorIs(t, err, elgamal.ErrIdentity)
 	assert.ErrorContains(t, err, "ciphertext 4")
 
-	_, err = k.Decrypt(fx.setup, signer, cts, bytes.NewReader(make([]byte, 10)))
+	_, err = k.Decrypt(fx.setup, signer, Unverified(cts), bytes.NewReader(make([]byte, 10)))
 	assert.ErrorContains(t, err, "randomness")
 }
 
 func TestDecryptEntry(t *testing.T) {
 	fx := decDeal(t, 2, 3, 12)
 	cts := decEncrypt(t, fx.pk, decValues(200, 12), decRand(14))
-	e, err := fx.keys[1].Decrypt(fx.setup, fx.ids[1].SigningKey, cts, decRand(15))
+	e, err := fx.keys[1].Decrypt(fx.setup, fx.ids[1].SigningKey, Unverified(cts), decRand(15))
 	require.NoError(t, err)
 	assert.Equal(t, TypeDecryptionShares, e.Type)
 	assert.Equal(t, uint32(2), e.Sender)
@@ -584,10 +584,10 @@ func TestDecryptEntry(t *testing.T) {
 
 	// The output for one random stream does not depend on the cores.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	e1, err := fx.keys[1].Decrypt(fx.setup, fx.ids[1].SigningKey, cts, decRand(15))
+	e1, err := fx.keys[1].Decrypt(fx.setup, fx.ids[1].SigningKey, Unverified(cts), decRand(15))
 	require.NoError(t, err)
 	runtime.GOMAXPROCS(4)
-	e4, err := fx.keys[1].Decrypt(fx.setup, fx.ids[1].SigningKey, cts, decRand(15))
+	e4, err := fx.keys[1].Decrypt(fx.setup, fx.ids[1].SigningKey, Unverified(cts), decRand(15))
 	require.NoError(t, err)
 	assert.Equal(t, e.Body, e1.Body)
 	assert.Equal(t, e.Body, e4.Body)
@@ -831,7 +831,7 @@ func BenchmarkDecryptShares(b *testing.B) {
 	cts := decEncrypt(b, fx.pk, decValues(m, 50), decRand(51))
 	run := func(b *testing.B) {
 		for b.Loop() {
-			if _, err := fx.keys[0].Decrypt(fx.setup, fx.ids[0].SigningKey, cts, crand.Reader); err != nil {
+			if _, err := fx.keys[0].Decrypt(fx.setup, fx.ids[0].SigningKey, Unverified(cts), crand.Reader); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -323,7 +323,7 @@ func (e *Election) MixStage(mixer int, position int, input []elgamal.CiphertextV
 // DecryptionShares has trustee j (from 1) decrypt cts and returns the
 // decryption-shares entry.
 func (e *Election) DecryptionShares(j int, cts []elgamal.Ciphertext) ([]byte, error) {
-	en, err := e.KeyShares[j-1].Decrypt(e.Setup, e.Identities[j-1].SigningKey, cts, e.Rand)
+	en, err := e.KeyShares[j-1].Decrypt(e.Setup, e.Identities[j-1].SigningKey, threshold.VerifiedList(cts), e.Rand)
 	if err != nil {
 		return nil, err
 	}

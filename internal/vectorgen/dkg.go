@@ -563,7 +563,7 @@ func (d *dkgDecryption) encrypt(plaintexts ...uint64) []elgamal.Ciphertext {
 }
 
 func (d *dkgDecryption) decrypt(j uint32, cts []elgamal.Ciphertext) *threshold.Entry {
-	return must(d.ks[j].Decrypt(d.c.s, d.c.id(j).SigningKey, cts, d.r))
+	return must(d.ks[j].Decrypt(d.c.s, d.c.id(j).SigningKey, threshold.Unverified(cts), d.r))
 }
 
 // pick returns the decryption-shares entries of the given trustees.
