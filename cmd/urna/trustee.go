@@ -122,8 +122,13 @@ share.`,
 				UsageText: "urna trustee deal --setup FILE --key FILE --state FILE -o ENTRY ENTRY-FILE...",
 				Description: `deal reads the commitment entries of all trustees (give every entry file
 you have received) and writes your shares entry: one share for each other
-trustee, each encrypted so that only that trustee can read it.`,
+trustee, each encrypted so that only that trustee can read it.
+
+Dealing closes round 1: deal refuses to run until every trustee's
+commitment is in, naming who is missing. If a trustee will not commit,
+the trustees agree to go on without them: give --absent N for each.`,
 				Flags: []cli.Flag{setupFlag, keyFlag, stateFlag, outFlag,
+					&cli.IntSliceFlag{Name: "absent", Usage: "go on without the commitment of trustee `N`, as the trustees agreed (repeatable)"},
 					&cli.IntFlag{Name: "rehearse-bad-share-for", Hidden: true,
 						Usage: "deliberately send trustee `N` a wrong share, to rehearse the complaint procedure"},
 				},
@@ -135,8 +140,15 @@ trustee, each encrypted so that only that trustee can read it.`,
 				UsageText: "urna trustee check --setup FILE --key FILE -o ENTRY ENTRY-FILE...",
 				Description: `check decrypts every share sent to you and checks it against its dealer's
 commitment. For each bad share it writes a complaint entry; send it to
-all trustees. If every share is good it writes nothing and says so.`,
-				Flags:  []cli.Flag{setupFlag, keyFlag, outFlag},
+all trustees. If every share is good it writes nothing and says so.
+
+It needs every trustee's commitment and the shares of every trustee who
+committed: it refuses to run, naming who is missing, rather than pass
+shares it never saw. --absent N goes on without trustee N's commitment,
+as the trustees agreed.`,
+				Flags: []cli.Flag{setupFlag, keyFlag, outFlag,
+					&cli.IntSliceFlag{Name: "absent", Usage: "go on without the commitment of trustee `N`, as the trustees agreed (repeatable)"},
+				},
 				Action: trusteeCheck,
 			},
 			{
@@ -432,7 +444,21 @@ func loadTrustee(c *cli.Context) (*threshold.Setup, *threshold.Identity, uint32,
 		return nil, nil, 0, err
 	}
 	id, index, err := loadIdentity(c, s)
+	if err == nil {
+		printCeremony(c.App.Writer, s)
+	}
 	return s, id, index, err
+}
+
+// printCeremony says which ceremony a trustee command works on, for the
+// trustees to compare over a second channel (spec/threshold.md §1).
+func printCeremony(w io.Writer, s *threshold.Setup) {
+	h := s.Hash()
+	names := make([]string, len(s.Trustees))
+	for i, t := range s.Trustees {
+		names[i] = fmt.Sprintf("%d %s", i+1, t.Name)
+	}
+	fmt.Fprintf(w, "ceremony %x: %q, threshold %d of %d (%s)\n", h, s.Election, s.Threshold, s.N(), strings.Join(names, ", "))
 }
 
 func loadIdentity(c *cli.Context, s *threshold.Setup) (*threshold.Identity, uint32, error) {
@@ -550,6 +576,17 @@ func trusteeDeal(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// Dealing closes round 1 for this trustee: every commitment must be in,
+	// or a trustee who commits late is left out (spec/threshold.md §3).
+	absent, err := absentTrustees(c, s)
+	if err != nil {
+		return err
+	}
+	if missing := missingFrom(s, entries, threshold.TypeCommitment, absent); len(missing) > 0 {
+		return errorWithHint(fmt.Sprintf("deal needs every trustee's commitment; missing: %s", joinRefs(missing)),
+			"they run 'urna trustee commit' and send you the file; give every commitment file to deal",
+			"if a trustee will not commit, the trustees agree to go on without them: give --absent N for each")
+	}
 	e, err := d.Deal(entries, rand.Reader)
 	if err != nil {
 		return err
@@ -606,6 +643,25 @@ func trusteeCheck(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// Only a share that arrived can be found correct.
+	absent, err := absentTrustees(c, s)
+	if err != nil {
+		return err
+	}
+	if missing := missingFrom(s, entries, threshold.TypeCommitment, absent); len(missing) > 0 {
+		return errorWithHint(fmt.Sprintf("check needs every trustee's commitment; missing: %s", joinRefs(missing)),
+			"give every commitment and shares file you received to check",
+			"if the trustees agreed to go on without a trustee, give --absent N for each")
+	}
+	// Every other trustee who committed must deal.
+	skip := map[uint32]bool{index: true}
+	for _, m := range missingFrom(s, entries, threshold.TypeCommitment, nil) {
+		skip[m.index] = true
+	}
+	if missing := missingFrom(s, entries, threshold.TypeShares, skip); len(missing) > 0 {
+		return errorWithHint(fmt.Sprintf("check needs the shares every other trustee who committed dealt you; missing: %s", joinRefs(missing)),
+			"they run 'urna trustee deal' and send you the file; give every commitment and shares file to check")
+	}
 	complaints, err := threshold.Check(s, id, entries)
 	if err != nil {
 		return err
@@ -654,6 +710,53 @@ func trusteeRespond(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.Writer, "trustee %d (%s): %d response(s) written to %s; send it to every trustee\n", index, id.Name, len(responses), c.String("output"))
 	return nil
+}
+
+// absentTrustees reads --absent: the trustees the others agreed to go on
+// without.
+func absentTrustees(c *cli.Context, s *threshold.Setup) (map[uint32]bool, error) {
+	out := map[uint32]bool{}
+	for _, j := range c.IntSlice("absent") {
+		if s.Trustee(uint32(j)) == nil || j <= 0 {
+			return nil, errorWithHint(fmt.Sprintf("--absent %d is not a trustee index (1 to %d)", j, s.N()), "give the trustee's number in the setup")
+		}
+		out[uint32(j)] = true
+	}
+	return out, nil
+}
+
+// trusteeRef is a trustee, printed as "trustee 2 (Bob)".
+type trusteeRef struct {
+	index uint32
+	name  string
+}
+
+func (t trusteeRef) String() string { return fmt.Sprintf("trustee %d (%s)", t.index, t.name) }
+
+// missingFrom returns the trustees, other than those in except, without an
+// entry of type t among entries.
+func missingFrom(s *threshold.Setup, entries []*threshold.Entry, t threshold.EntryType, except map[uint32]bool) []trusteeRef {
+	have := map[uint32]bool{}
+	for _, e := range entries {
+		if e.Type == t {
+			have[e.Sender] = true
+		}
+	}
+	var out []trusteeRef
+	for i, tr := range s.Trustees {
+		if j := uint32(i + 1); !except[j] && !have[j] {
+			out = append(out, trusteeRef{j, tr.Name})
+		}
+	}
+	return out
+}
+
+func joinRefs(rs []trusteeRef) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.String()
+	}
+	return strings.Join(out, ", ")
 }
 
 func printResult(w io.Writer, s *threshold.Setup, r *threshold.Result) {
