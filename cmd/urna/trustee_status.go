@@ -22,7 +22,7 @@ sender and ceremony hash). With --setup, entries are also checked against
 that ceremony (signature and sender) and their senders named. Trustees
 compare the ceremony hash over a second channel: the same hash means the
 same trustees, keys and threshold.`,
-		Flags: []cli.Flag{&cli.StringFlag{Name: "setup", Usage: "the ceremony setup `FILE`, to check entries against"}},
+		Flags:  []cli.Flag{&cli.StringFlag{Name: "setup", Usage: "the ceremony setup `FILE`, to check entries against"}},
 		Action: trusteeShow,
 	}
 }
