@@ -801,16 +801,17 @@ func trusteeFinish(c *cli.Context) error {
 	var res *threshold.Result
 	var ks *threshold.KeyShare
 	if c.String("state") != "" {
-		d, err := loadDealer(c, s, id)
-		if err != nil {
-			return err
+		d, derr := loadDealer(c, s, id)
+		if derr != nil {
+			return derr
 		}
 		res, ks, err = d.Finish(entries)
-		if err != nil {
-			return err
-		}
-	} else if res, ks, err = threshold.Finish(s, id, entries); err != nil {
-		return err
+	} else {
+		res, ks, err = threshold.Finish(s, id, entries)
+	}
+	if err != nil {
+		// Name who must redo which step, if anything is missing.
+		return errorWithHint(err.Error(), append(ceremonyGaps(s, entries), "give every entry file of the ceremony to finish")...)
 	}
 	r, err := recipient(c, "your key share")
 	if err != nil {

@@ -161,3 +161,45 @@ func trusteeStatus(c *cli.Context) error {
 	}
 	return next("'urna trustee check' (round 3) if you have not: it says whether to complain; then, once complaints are answered, 'urna trustee finish'")
 }
+
+// ceremonyGaps says, for each trustee, which step of the ceremony is
+// missing from entries and who must redo what, for finish's error.
+func ceremonyGaps(s *threshold.Setup, entries []*threshold.Entry) []string {
+	var out []string
+	for _, m := range missingFrom(s, entries, threshold.TypeCommitment, nil) {
+		out = append(out, fmt.Sprintf("%s has no commitment: it runs 'urna trustee commit', or the others go on without it", m))
+	}
+	committed := map[uint32]bool{}
+	for _, e := range entries {
+		if e.Type == threshold.TypeCommitment {
+			committed[e.Sender] = true
+		}
+	}
+	skip := map[uint32]bool{}
+	for i := range s.Trustees {
+		skip[uint32(i+1)] = !committed[uint32(i+1)]
+	}
+	for _, m := range missingFrom(s, entries, threshold.TypeShares, skip) {
+		out = append(out, fmt.Sprintf("%s committed but has no shares entry: it runs 'urna trustee deal'", m))
+	}
+	for _, e := range entries {
+		if e.Type != threshold.TypeComplaint {
+			continue
+		}
+		body, err := threshold.ParseComplaintBody(e.Body, s.N())
+		if err != nil {
+			continue
+		}
+		answered := false
+		for _, r := range entries {
+			if r.Type == threshold.TypeResponse && r.Sender == body.Accused && len(r.Body) >= 4 && binary.BigEndian.Uint32(r.Body[:4]) == e.Sender {
+				answered = true
+			}
+		}
+		if !answered {
+			out = append(out, fmt.Sprintf("%s has not answered the complaint of %s: it runs 'urna trustee respond'",
+				trusteeRef{body.Accused, s.Trustee(body.Accused).Name}, trusteeRef{e.Sender, s.Trustee(e.Sender).Name}))
+		}
+	}
+	return out
+}
