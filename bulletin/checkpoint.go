@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/mod/sumdb/note"
@@ -32,7 +33,10 @@ type Checkpoint struct {
 
 // ValidOrigin reports whether origin can be a checkpoint origin line: a
 // non-empty UTF-8 string without control characters or leading or trailing
-// spaces.
+// spaces. The origin is also the name of the board's signed-note key, so
+// it must be a valid note key name too: no Unicode white space at all and
+// no '+' (golang.org/x/mod/sumdb/note), so that the verifier key
+// <origin>+<hash>+<key> splits unambiguously.
 func ValidOrigin(origin string) error {
 	if origin == "" {
 		return fmt.Errorf("%w: empty origin", ErrCheckpoint)
@@ -43,6 +47,9 @@ func ValidOrigin(origin string) error {
 	for _, r := range origin {
 		if r < 0x20 || r == 0x7f {
 			return fmt.Errorf("%w: origin %q has a control character", ErrCheckpoint, origin)
+		}
+		if unicode.IsSpace(r) || r == '+' {
+			return fmt.Errorf("%w: origin %q has %q, which a signed-note key name cannot have", ErrCheckpoint, origin, r)
 		}
 	}
 	return nil

@@ -171,3 +171,16 @@ func FuzzParseCheckpoint(f *testing.F) {
 		require.GreaterOrEqual(t, c.Tree.N, int64(0))
 	})
 }
+
+// TestValidOriginNoteName checks that an origin must also be a valid
+// signed-note key name (spec/board-log.md, "Checkpoints").
+func TestValidOriginNoteName(t *testing.T) {
+	for _, ok := range []string{"urna.example/election/dk-2026", "ørsted.example/valg", "a"} {
+		assert.NoError(t, ValidOrigin(ok), "%q", ok)
+		_, err := NewBoardVerifier(ok, make([]byte, 32))
+		assert.NoError(t, err, "%q", ok)
+	}
+	for _, bad := range []string{"", " a", "a ", "a b", "a+b", "a\u00a0b", "a\u2003b", "a\u0085b", "a\tb", "a\x7fb"} {
+		assert.ErrorIs(t, ValidOrigin(bad), ErrCheckpoint, "%q", bad)
+	}
+}

@@ -34,6 +34,7 @@ var protocolPackages = map[string]bool{
 // byte for byte (spec/labels.md lists them as such). Each has its reason.
 var notProtocol = map[string]string{
 	"urna-bench-":     "temporary directory made by urna board bench",
+	"urna-decrypt-":   "temporary directory of urna trustee decrypt for a board URL",
 	"urna-demo":       "directories made by urna demo",
 	"urna-verify-":    "temporary directory of urna verify for a board URL",
 	"urna-vectorgen-": "temporary directory of the vector generator",

@@ -1,9 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"crypto/ecdh"
 	"crypto/ed25519"
+	"encoding/hex"
 	"fmt"
+	"math/big"
 	"slices"
+	"strings"
+
+	"filippo.io/edwards25519"
 
 	"github.com/urnavote/urna/elgamal"
 	"github.com/urnavote/urna/elgamal/threshold"
@@ -427,7 +434,115 @@ func dkgTranscriptVectors() *set {
 	vc := three.transcript("setup: one trailing byte after the last trustee", three.entries, false)
 	vc.Inputs["setup"] = hx(append(three.s.Bytes(), 0))
 	s.invalidAs(vc, vectors.ErrClassSetup)
+	setupCases(s, three)
 	return s
+}
+
+// setupCases adds a dkg/transcript case, without entries, for each
+// condition under which a setup does not decode (spec/threshold.md §1),
+// each a mutation of the setup of the clean 3-of-5 ceremony c.
+func setupCases(s *set, c *dkgCeremony) {
+	add := func(comment string, enc []byte) {
+		vc := &vectors.Case{Type: "dkg/transcript", Comment: "setup (no entries): " + comment,
+			Inputs: map[string]string{"setup": hx(enc), "entries": ""}}
+		s.invalidAs(vc, vectors.ErrClassSetup)
+	}
+	mutated := func(f func(st *threshold.Setup)) []byte {
+		st := *c.s
+		st.Trustees = slices.Clone(c.s.Trustees)
+		f(&st)
+		return st.Bytes()
+	}
+	good := c.s.Bytes()
+
+	enc := slices.Clone(good)
+	enc[0] = 'U'
+	add("the domain string starts \"Urna\"", enc)
+	add("cut short: the last byte of trustee 5's transport key is missing", good[:len(good)-1])
+	add("no trustee (n = 0, t = 1)", mutated(func(st *threshold.Setup) { st.Trustees = nil; st.Threshold = 1 }))
+	{
+		r := newRNG("dkg/setup/65-trustees")
+		st := &threshold.Setup{Threshold: 3, Election: c.s.Election}
+		for j := 1; j <= threshold.MaxTrustees+1; j++ {
+			st.Trustees = append(st.Trustees, must(threshold.NewIdentity(fmt.Sprintf("trustee %d", j), r)).Public())
+		}
+		add("65 trustees, each valid and distinct (n > 64)", st.Bytes())
+	}
+	add("an election label of 1025 bytes", mutated(func(st *threshold.Setup) { st.Election = bytes.Repeat([]byte{'e'}, threshold.MaxElectionLen+1) }))
+	for _, v := range []struct{ comment, name string }{
+		{"trustee 2's name is empty", ""},
+		{"trustee 2's name is 256 bytes", strings.Repeat("b", threshold.MaxNameLength+1)},
+		{"trustee 2's name is not UTF-8", "b\xffb"},
+		{"trustee 2's name has a line feed", "bo\nb"},
+		{"trustee 2's name has U+00A0 NO-BREAK SPACE (category Zs, not printable)", "bo\u00a0b"},
+		{"trustee 2's name starts with U+0020", " bob"},
+		{"trustee 2's name ends with U+0020", "bob "},
+	} {
+		add(v.comment, mutated(func(st *threshold.Setup) { st.Trustees[1].Name = v.name }))
+	}
+	for _, v := range []struct {
+		comment string
+		key     []byte
+	}{
+		{"trustee 3's signing key is the identity (small order)", edwardsEncoding(1)},
+		{"trustee 3's signing key has y = 0, a point of order 4", edwardsEncoding(0)},
+		{"trustee 3's signing key is not a point of edwards25519", edwardsNotOnCurve()},
+		{"trustee 3's signing key is a non-canonical encoding (y + p) of a point of large order", edwardsNonCanonical()},
+	} {
+		add(v.comment, mutated(func(st *threshold.Setup) { st.Trustees[2].SigningKey = v.key }))
+	}
+	for _, v := range []struct{ comment, key string }{
+		{"trustee 4's transport key has its top bit set", ""},
+		{"trustee 4's transport key is u = p + 9, not reduced", "f6ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"},
+		{"trustee 4's transport key is u = 0 (small order)", "0000000000000000000000000000000000000000000000000000000000000000"},
+		{"trustee 4's transport key is a point of order 8", "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"},
+	} {
+		add(v.comment, mutated(func(st *threshold.Setup) {
+			k := slices.Clone(st.Trustees[3].TransportKey.Bytes())
+			if v.key == "" {
+				k[31] |= 0x80
+			} else {
+				k = must(hex.DecodeString(v.key))
+			}
+			st.Trustees[3].TransportKey = must(ecdh.X25519().NewPublicKey(k))
+		}))
+	}
+	add("trustees 2 and 5 have the same transport key", mutated(func(st *threshold.Setup) { st.Trustees[4].TransportKey = st.Trustees[1].TransportKey }))
+}
+
+// edwardsP is 2^255 − 19.
+var edwardsP = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
+
+// edwardsEncoding returns the 32-byte little-endian encoding of y (sign
+// bit clear).
+func edwardsEncoding(y int64) []byte { return leBytes(big.NewInt(y)) }
+
+func leBytes(v *big.Int) []byte {
+	b := v.FillBytes(make([]byte, 32))
+	slices.Reverse(b)
+	return b
+}
+
+// edwardsNotOnCurve returns the encoding of the smallest y ≥ 2 for which
+// no x exists.
+func edwardsNotOnCurve() []byte {
+	for y := int64(2); ; y++ {
+		if _, err := new(edwards25519.Point).SetBytes(edwardsEncoding(y)); err != nil {
+			return edwardsEncoding(y)
+		}
+	}
+}
+
+// edwardsNonCanonical returns y + p for the smallest y ≥ 2 that is a
+// point of large order with y + p < 2^255.
+func edwardsNonCanonical() []byte {
+	for y := int64(2); y < 19; y++ {
+		p, err := new(edwards25519.Point).SetBytes(edwardsEncoding(y))
+		if err == nil && new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 0 {
+			return leBytes(new(big.Int).Add(edwardsP, big.NewInt(y)))
+		}
+	}
+	panic("vectorgen: no y below 19 is a point of large order")
 }
 
 // resignRaw signs an entry encoding again, whatever its header says.

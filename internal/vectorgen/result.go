@@ -226,6 +226,7 @@ func resultVectors() *set {
 	} {
 		s.invalidJSON(&vectors.Case{Type: "election/result-decode", Comment: m.comment, Inputs: map[string]string{"result": m.text}})
 	}
+	resultDecodeCases(s, good)
 
 	// Manifests: canonical form, hash and strict decoding.
 	for _, m := range ms {
@@ -251,5 +252,104 @@ func resultVectors() *set {
 	} {
 		s.invalidJSON(&vectors.Case{Type: "election/manifest", Comment: m.comment, Inputs: map[string]string{"manifest": m.text}})
 	}
+	for _, m := range ms {
+		if t := manifestText(m); strings.Contains(t, `"lists": [`) {
+			c := &vectors.Case{Type: "election/manifest", Comment: "manifest " + m.ID + " with an explicit empty \"options\": [] beside the lists of its party-list contest: an empty array is the same as an absent member, so a decoder accepts it, and its canonical JSON (without options) and hash are those of " + m.ID,
+				Inputs: map[string]string{"manifest": replaceOnce(t, `"lists": [`, `"options": [],`+"\n      "+`"lists": [`)}}
+			s.valid(c)
+			if c.Outputs["canonical"] != t && s.err == nil {
+				s.err = fmt.Errorf("%s: %q: canonical JSON differs from that of %s", c.Type, c.Comment, m.ID)
+			}
+			s.valid(&vectors.Case{Type: "election/manifest", Comment: "manifest " + m.ID + " with the list letter Ø replaced by ØÆÅ: 3 code points (6 bytes), so a valid letter (1 to 3 code points)",
+				Inputs: map[string]string{"manifest": replaceOnce(t, `"letter": "Ø"`, `"letter": "ØÆÅ"`)}})
+			s.invalid(&vectors.Case{Type: "election/manifest", Comment: "manifest " + m.ID + " with the list letter Ø replaced by ABCD: 4 code points, more than 3",
+				Inputs: map[string]string{"manifest": replaceOnce(t, `"letter": "Ø"`, `"letter": "ABCD"`)}})
+			break
+		}
+	}
 	return s
+}
+
+// resultDecodeCases adds the election/result-decode cases of the limits
+// and of the precedence among several problems (spec/result.md §4), each
+// checked for its error class and path.
+func resultDecodeCases(s *set, good string) {
+	add := func(comment, text, class, path string) {
+		c := &vectors.Case{Type: "election/result-decode", Comment: comment, Inputs: map[string]string{"result": text}}
+		if class == "" {
+			s.valid(c)
+			return
+		}
+		n := len(s.cases)
+		s.invalidJSON(c)
+		if len(s.cases) > n && s.err == nil && (c.Error != class || c.Outputs["path"] != path) {
+			s.err = fmt.Errorf("%s: %q: error %s at %q, want %s at %q", c.Type, comment, c.Error, c.Outputs["path"], class, path)
+		}
+	}
+	votes := `"votes": 22`
+	inv := `"invalid": 0`
+	add("a count of 2^63 − 1, the largest: it decodes (counts are not checked against each other when decoding)",
+		replaceOnce(good, votes, `"votes": 9223372036854775807`), "", "")
+	add("a count of 2^63, beyond 2^63 − 1", replaceOnce(good, votes, `"votes": 9223372036854775808`), "not-integer", "contests[0].options[0].votes")
+	add("a count of −2^63 − 1: out of range, which is not-integer and not the wrong-value of a negative count",
+		replaceOnce(good, inv, `"invalid": -9223372036854775809`), "not-integer", "contests[0].invalid")
+	add("a count of null", replaceOnce(good, inv, `"invalid": null`), "wrong-type", "contests[0].invalid")
+	add("blank null in a referendum: it decodes and is canonical; only V13's comparison with the recomputed result refuses it",
+		replaceOnce(good, `"blank": 5`, `"blank": null`), "", "")
+	rej4 := replaceOnce(good, `,
+    {
+      "reason": "re-vote forbidden",
+      "count": 0
+    }`, ``)
+	add("rejected with four entries (the last reason left out)", rej4, "wrong-value", "rejected")
+	add("rejected with six entries (a sixth reason added)", replaceOnce(good, `"reason": "re-vote forbidden",
+      "count": 0
+    }`, `"reason": "re-vote forbidden",
+      "count": 0
+    },
+    {
+      "reason": "other",
+      "count": 0
+    }`), "wrong-value", "rejected")
+	add("lists in a referendum contest", replaceOnce(good, `"blank": 5,`, `"lists": [],
+      "blank": 5,`), "unknown-member", "contests[0].lists")
+	opts := good[strings.Index(good, `"options": [`):strings.Index(good, `"blank": 5,`)]
+	add("an empty options array, which must have been omitted", strings.Replace(good, opts, `"options": [],
+      `, 1), "wrong-value", "contests[0].options")
+
+	// Precedence.
+	add("precedence: a duplicate member before a syntax error (the text is cut short after it): the first problem in the text, the duplicate",
+		replaceOnce(good, `"ballots_accepted": 40,`, `"ballots_accepted": 40,
+  "ballots_accepted": 40,`)[:len(good)/2], "duplicate-member", "ballots_accepted")
+	add("precedence: a syntax error (a leading zero) before a duplicate member: the first problem in the text, the syntax error",
+		replaceOnce(replaceOnce(good, `"voters_on_roll": 49`, `"voters_on_roll": 049`), votes, votes+`,
+          `+votes), "syntax", "")
+	add("precedence: an unknown top-level member before a duplicate member deep in the text: duplicates are found over the whole text before any member is checked",
+		replaceOnce(replaceOnce(good, `"election": "dk-euro",`, `"spoilt": 0,
+  "election": "dk-euro",`), votes, votes+`,
+          `+votes), "duplicate-member", "contests[0].options[0].votes")
+	add("precedence: an unknown member and a missing member in one object (invalid renamed spoilt): the unknown member",
+		replaceOnce(good, inv, `"spoilt": 0`), "unknown-member", "contests[0].spoilt")
+	add("precedence: an unknown top-level member and a negative count inside a contest: the object's members first, then the values",
+		replaceOnce(replaceOnce(good, `"contests": [`, `"spoilt": 0,
+  "contests": [`), inv, `"invalid": -1`), "unknown-member", "spoilt")
+	add("precedence: a negative voters_on_roll and a wrong-typed contest id: the top-level values in the order of §1.1, then contests",
+		replaceOnce(replaceOnce(good, `"voters_on_roll": 49`, `"voters_on_roll": -49`), `"id": "euro"`, `"id": 1`), "wrong-value", "voters_on_roll")
+	add("precedence: blank and invalid both negative: invalid is checked before blank, although blank comes first in the text",
+		replaceOnce(replaceOnce(good, `"blank": 5`, `"blank": -5`), inv, `"invalid": -1`), "wrong-value", "contests[0].invalid")
+	add("precedence: an unknown contest kind and an unknown member in that contest: the kind, which is checked before the contest's members",
+		replaceOnce(replaceOnce(good, `"kind": "referendum"`, `"kind": "plebiscite"`), inv, inv+`,
+      "spoilt": 0`), "wrong-value", "contests[0].kind")
+	add("precedence: a contest without kind but with options: options is an unknown member (which members are allowed depends on the kind), reported before the missing kind",
+		replaceOnce(good, `"kind": "referendum",
+      `, ``), "unknown-member", "contests[0].options")
+	add("precedence: rejected with four entries, one of them a string: the number of entries is checked before the entries",
+		replaceOnce(rej4, `{
+      "reason": "wrong election",
+      "count": 0
+    }`, `"wrong election"`), "wrong-value", "rejected")
+	add("precedence: a rejection reason out of order with a negative count: the count is checked before the reason's value",
+		replaceOnce(good, `"reason": "wrong election",
+      "count": 0`, `"reason": "duplicate",
+      "count": -1`), "wrong-value", "rejected[0].count")
 }
