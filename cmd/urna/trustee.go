@@ -283,14 +283,15 @@ func passphrase(c *cli.Context, what string, confirm bool) (string, error) {
 		}
 		return p, nil
 	}
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil || !term.IsTerminal(int(tty.Fd())) {
+	in, tty, err := openTerminal()
+	if err != nil || !term.IsTerminal(int(in.Fd())) {
 		return "", errorWithHint("no passphrase for "+what,
 			"run in a terminal to type it, or set "+passphraseEnv)
 	}
+	defer in.Close()
 	defer tty.Close()
 	fmt.Fprintf(tty, "Passphrase for %s: ", what)
-	p, err := term.ReadPassword(int(tty.Fd()))
+	p, err := term.ReadPassword(int(in.Fd()))
 	fmt.Fprintln(tty)
 	if err != nil {
 		return "", fmt.Errorf("reading passphrase: %w", err)
@@ -300,7 +301,7 @@ func passphrase(c *cli.Context, what string, confirm bool) (string, error) {
 	}
 	if confirm {
 		fmt.Fprintf(tty, "Repeat it: ")
-		q, err := term.ReadPassword(int(tty.Fd()))
+		q, err := term.ReadPassword(int(in.Fd()))
 		fmt.Fprintln(tty)
 		if err != nil {
 			return "", fmt.Errorf("reading passphrase: %w", err)
