@@ -289,7 +289,9 @@ func passphrase(c *cli.Context, what string, confirm bool) (string, error) {
 			"run in a terminal to type it, or set "+passphraseEnv)
 	}
 	defer in.Close()
-	defer tty.Close()
+	if tty != in {
+		defer tty.Close()
+	}
 	fmt.Fprintf(tty, "Passphrase for %s: ", what)
 	p, err := term.ReadPassword(int(in.Fd()))
 	fmt.Fprintln(tty)
