@@ -43,6 +43,13 @@ func DecryptionLists(ctx context.Context, dir string, opts Options) (*Report, []
 	if err != nil || !rep.Anchored {
 		return rep, nil, err
 	}
+	return rep, v.lists(), nil
+}
+
+// lists returns the lists to decrypt (spec/board.md §4.9) that V9 and V10
+// recomputed, with their hashes. It drops the chains' lists of vectors:
+// only the flat lists are needed from here on.
+func (v *run) lists() []List {
 	var lists []List
 	if v.aggregate != nil {
 		lists = append(lists, List{Name: "aggregate", Ciphertexts: v.aggregate})
@@ -52,12 +59,13 @@ func DecryptionLists(ctx context.Context, dir string, opts Options) (*Report, []
 		for i, x := range ch.tail {
 			cts[i].Set(&x[0])
 		}
+		ch.tail = nil
 		lists = append(lists, List{Name: "mix/" + ch.contest, Ciphertexts: cts})
 	}
 	for k := range lists {
 		lists[k].Hash = threshold.ListHash(lists[k].Ciphertexts)
 	}
-	return rep, lists, nil
+	return lists
 }
 
 // Decryptable returns the list for threshold.KeyShare.Decrypt: the safe

@@ -394,31 +394,11 @@ func (v *run) v10() (string, *Failure, error) {
 	return strings.Join(parts, "; ") + ": every shuffle proof, signature and link verifies, each stage by a distinct trustee", nil, nil
 }
 
-type decList struct {
-	name string
-	cts  []elgamal.Ciphertext
-	hash [32]byte
-}
-
 func (v *run) v11() (string, *Failure, error) {
 	if f := v.sc.fails["V11"]; f != nil {
 		return "", f, nil // a decryption-shares entry that does not decode
 	}
-	var lists []decList
-	if v.aggregate != nil {
-		lists = append(lists, decList{name: "aggregate", cts: v.aggregate})
-	}
-	for _, ch := range v.mixTails {
-		cts := make([]elgamal.Ciphertext, len(ch.tail))
-		for i, x := range ch.tail {
-			cts[i].Set(&x[0])
-		}
-		ch.tail = nil // only the flat list is needed from here on
-		lists = append(lists, decList{name: "mix/" + ch.contest, cts: cts})
-	}
-	for k := range lists {
-		lists[k].hash = threshold.ListHash(lists[k].cts)
-	}
+	lists := v.lists()
 	f, err := os.Open(v.path(bulletin.RecordLog))
 	if err != nil {
 		return "", nil, err
@@ -426,7 +406,7 @@ func (v *run) v11() (string, *Failure, error) {
 	defer f.Close()
 	byList := map[[32]byte][]shareRef{}
 	for _, r := range v.sc.shares {
-		if !slices.ContainsFunc(lists, func(l decList) bool { return l.hash == r.list }) {
+		if !slices.ContainsFunc(lists, func(l List) bool { return l.Hash == r.list }) {
 			return "", fail(r.index, "list hash", "decryption shares of %s for the list %x…, which is not a list to decrypt", v.trustee(r.sender), r.list[:8]), nil
 		}
 		byList[r.list] = append(byList[r.list], r)
@@ -437,7 +417,7 @@ func (v *run) v11() (string, *Failure, error) {
 		v.progress("V11 decryption", k, len(lists))
 		var entries []*threshold.Entry
 		at := map[uint32]int64{}
-		for _, r := range byList[l.hash] {
+		for _, r := range byList[l.Hash] {
 			e, err := v.entry(f, r.index)
 			if err != nil {
 				return "", nil, err
@@ -449,7 +429,7 @@ func (v *run) v11() (string, *Failure, error) {
 			entries = append(entries, en)
 			at[r.sender] = r.index
 		}
-		pts, excl, err := threshold.CombineWithReport(v.setup, v.dkg, l.cts, entries)
+		pts, excl, err := threshold.CombineWithReport(v.setup, v.dkg, l.Ciphertexts, entries)
 		// The board admits only decryption-shares entries whose every
 		// share verifies (spec/board.md §4.4), so any excluded share
 		// condemns its entry; a trustee without an entry is no fault.
@@ -458,20 +438,20 @@ func (v *run) v11() (string, *Failure, error) {
 			if !ok {
 				continue
 			}
-			field := fmt.Sprintf("list %q decryption shares of %s", l.name, v.trustee(x.Trustee))
+			field := fmt.Sprintf("list %q decryption shares of %s", l.Name, v.trustee(x.Trustee))
 			if x.Ciphertext >= 0 {
 				field += fmt.Sprintf(" share %d", x.Ciphertext)
 			}
 			return "", fail(i, field, "%s", x.Reason), nil
 		}
 		if err != nil {
-			return "", fail(-1, fmt.Sprintf("list %q", l.name), "%v", err), nil
+			return "", fail(-1, fmt.Sprintf("list %q", l.Name), "%v", err), nil
 		}
-		parts = append(parts, fmt.Sprintf("%s: %d ciphertexts decrypted by %s", l.name, len(l.cts), v.trustees(trusteesOf(entries))))
-		if l.name == "aggregate" {
+		parts = append(parts, fmt.Sprintf("%s: %d ciphertexts decrypted by %s", l.Name, len(l.Ciphertexts), v.trustees(trusteesOf(entries))))
+		if l.Name == "aggregate" {
 			v.plain = pts
 		} else {
-			v.mixed[strings.TrimPrefix(l.name, "mix/")] = pts
+			v.mixed[strings.TrimPrefix(l.Name, "mix/")] = pts
 		}
 	}
 	if len(lists) == 0 {

@@ -32,14 +32,7 @@ func decryptingRecord(t *testing.T) (*scenario.Election, *bulletin.Board, string
 		_, err := b.Submit(ctx, entry)
 		require.NoError(t, err)
 	}
-	post(e.Genesis())
-	post(e.Phase(bulletin.PhaseKeyCeremony))
-	for _, c := range e.CeremonyEntries {
-		post(c)
-	}
-	post(e.ManifestEntry())
-	post(e.CredentialsEntry())
-	post(e.Phase(bulletin.PhaseOpen))
+	openElection(e, post)
 	for v := range 4 {
 		entry, _, _, err := e.Ballot(v, election.Choices{"referendum": {v % 2}, "council": {v}})
 		require.NoError(t, err)

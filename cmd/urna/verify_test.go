@@ -17,6 +17,19 @@ import (
 	"github.com/urnavote/urna/verifier"
 )
 
+// openElection posts what opens e's election: genesis, the ceremony, the
+// manifest, the credentials and the phases up to open.
+func openElection(e *scenario.Election, post func([]byte)) {
+	post(e.Genesis())
+	post(e.Phase(bulletin.PhaseKeyCeremony))
+	for _, c := range e.CeremonyEntries {
+		post(c)
+	}
+	post(e.ManifestEntry())
+	post(e.CredentialsEntry())
+	post(e.Phase(bulletin.PhaseOpen))
+}
+
 // verifyRecordFixture builds a small homomorphic election on a board and
 // exports its record.
 func verifyRecordFixture(t *testing.T) (*scenario.Election, string) {
@@ -30,14 +43,7 @@ func verifyRecordFixture(t *testing.T) (*scenario.Election, string) {
 		_, err := b.Submit(ctx, entry)
 		require.NoError(t, err)
 	}
-	post(e.Genesis())
-	post(e.Phase(bulletin.PhaseKeyCeremony))
-	for _, c := range e.CeremonyEntries {
-		post(c)
-	}
-	post(e.ManifestEntry())
-	post(e.CredentialsEntry())
-	post(e.Phase(bulletin.PhaseOpen))
+	openElection(e, post)
 	var cast []*election.Ballot
 	for v := range 5 {
 		entry, bal, _, err := e.Ballot(v, election.Choices{"council": {v % 5}})
