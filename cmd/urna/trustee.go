@@ -35,8 +35,9 @@ is never put together anywhere. In the default two-key ceremony, t = n = 2:
 both key holders must take part.
 
 Every step reads and writes plain files, so they can travel by USB stick or
-e-mail. Secret files (your identity, your round state, your key share) are
-encrypted with a passphrase and never overwritten. Public files (entries)
+e-mail. Secret files are never overwritten: your identity is encrypted with
+your passphrase, and your round state and key share are encrypted to your
+identity, so that one passphrase opens them all. Public files (entries)
 are signed by their author, and every command checks every signature.
 
 The ceremony, step by step (each trustee on their own machine):
@@ -108,8 +109,8 @@ same trustees, keys and threshold.`,
 				Usage:     "post your round-1 commitment (step 3)",
 				UsageText: "urna trustee commit --setup FILE --key FILE --state FILE -o ENTRY",
 				Description: `commit draws your secret contribution to the election key and writes two
-files: your secret round state (encrypted with your passphrase; keep it
-for 'deal' and 'respond') and a public commitment entry to send to all
+files: your secret round state (encrypted to your identity; keep it for
+'deal' and 'respond') and a public commitment entry to send to all
 trustees. The commitment fixes your contribution before anyone reveals a
 share.`,
 				Flags:  []cli.Flag{setupFlag, keyFlag, stateFlag, outFlag},
@@ -167,8 +168,8 @@ you, it writes nothing and says so.`,
 				Usage:     "compute the election key and save your key share (step 7)",
 				UsageText: "urna trustee finish --setup FILE --key FILE --state FILE -o SHARE-FILE ENTRY-FILE...",
 				Description: `finish checks the whole ceremony, prints the election public key and who
-qualified, and saves your share of the election key, encrypted with your
-passphrase. Every trustee must see the same election public key.
+qualified, and saves your share of the election key, encrypted to your
+identity (it opens with your identity's passphrase). Every trustee must see the same election public key.
 
 Give your round state from 'commit': your key share includes the part
 you dealt to yourself. A trustee who never committed leaves out --state.`,
@@ -340,6 +341,16 @@ func identity(c *cli.Context, what string) (age.Identity, error) {
 		return nil, err
 	}
 	return threshold.PassphraseIdentity(p)
+}
+
+// custodyError explains a round state or key share that the trustee's
+// custody key does not open (spec/threshold.md §6).
+func custodyError(err error, path, key string) error {
+	if errors.Is(err, threshold.ErrWrongKey) {
+		return errorWithHint(fmt.Sprintf("%s is not encrypted to your identity %s", path, key),
+			"give the file your own 'urna trustee commit' or 'urna trustee finish' wrote; it opens with your identity's passphrase only")
+	}
+	return secretError(err, path)
 }
 
 // secretError adds hints to errors from reading or writing secret files.
@@ -527,13 +538,13 @@ func writeEntries(c *cli.Context, entries []*threshold.Entry) error {
 
 func loadDealer(c *cli.Context, s *threshold.Setup, id *threshold.Identity) (*threshold.Dealer, error) {
 	path := c.String("state")
-	ident, err := identity(c, path)
+	ident, err := id.CustodyIdentity()
 	if err != nil {
 		return nil, err
 	}
 	b, err := threshold.ReadSecretFile(path, ident)
 	if err != nil {
-		return nil, secretError(err, path)
+		return nil, custodyError(err, path, c.String("key"))
 	}
 	return threshold.ParseDealerState(s, id, b)
 }
@@ -555,7 +566,9 @@ func trusteeCommit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := recipient(c, "your round state")
+	// The state is encrypted to the trustee's identity: its passphrase is
+	// the only one (spec/threshold.md §6).
+	r, err := id.CustodyRecipient()
 	if err != nil {
 		return err
 	}
@@ -816,7 +829,7 @@ func trusteeFinish(c *cli.Context) error {
 		// Name who must redo which step, if anything is missing.
 		return errorWithHint(err.Error(), append(ceremonyGaps(s, entries), "give every entry file of the ceremony to finish")...)
 	}
-	r, err := recipient(c, "your key share")
+	r, err := id.CustodyRecipient()
 	if err != nil {
 		return err
 	}
@@ -868,13 +881,13 @@ func trusteeDecrypt(c *cli.Context) error {
 		return err
 	}
 	path := c.String("share")
-	ident, err := identity(c, path)
+	ident, err := id.CustodyIdentity()
 	if err != nil {
 		return err
 	}
 	ks, err := threshold.ReadKeyShareFile(path, ident)
 	if err != nil {
-		return secretError(err, path)
+		return custodyError(err, path, c.String("key"))
 	}
 	if ks.Index != index || ks.Ceremony != s.Hash() {
 		return errorWithHint(fmt.Sprintf("%s is not trustee %d's key share for this ceremony", path, index), "give the share file that 'urna trustee finish' wrote for this setup")
