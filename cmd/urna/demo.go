@@ -212,6 +212,27 @@ func demoMain(ctx context.Context, o demoOptions, stdout, stderr io.Writer) (err
 	if bar.w != nil {
 		ro.Progress = bar.update
 	}
+	// Before decrypting, the trustees verify the board's record themselves
+	// against the fingerprint and decrypt only the lists they recomputed.
+	ro.VerifyLists = func(ctx context.Context) ([]verifier.List, error) {
+		tmp, err := os.MkdirTemp("", "urna-demo-decrypt-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		rec := filepath.Join(tmp, "record")
+		if _, err := bulletin.ExportRecord(ctx, cl, rec, e.Verifier, e.Origin); err != nil {
+			return nil, err
+		}
+		rep, lists, err := verifier.DecryptionLists(ctx, rec, verifier.Options{BoardKey: e.BoardKey, Election: &fp})
+		if err != nil {
+			return nil, err
+		}
+		if f := rep.FirstFailure(); f != nil {
+			return nil, fmt.Errorf("the record does not verify at step %s: %s", f.ID, f.Failure)
+		}
+		return lists, nil
+	}
 	if o.Voters < 3 {
 		ro.Revotes, ro.Overrides = 0, 0
 		if o.Voters == 2 {

@@ -21,6 +21,7 @@ import (
 	"github.com/urnavote/urna/elgamal"
 	"github.com/urnavote/urna/elgamal/threshold"
 	"github.com/urnavote/urna/mixnet"
+	"github.com/urnavote/urna/verifier"
 )
 
 // Poster is the board an election runs against: the HTTP client of
@@ -211,6 +212,11 @@ type RunOptions struct {
 	// Clock returns the time phases are measured with; nil means
 	// time.Now.
 	Clock func() time.Time
+	// VerifyLists, if not nil, is what each trustee runs before
+	// decrypting (spec/verify.md, "Before decrypting"): it verifies the
+	// board's record and returns the lists to decrypt. The trustees then
+	// decrypt only those, and refuse a list the board describes otherwise.
+	VerifyLists func(ctx context.Context) ([]verifier.List, error)
 }
 
 // The phases of Run, in order.
@@ -701,12 +707,29 @@ func (r *runner) decrypting(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	var verified []verifier.List
+	if r.o.VerifyLists != nil {
+		if verified, err = r.o.VerifyLists(ctx); err != nil {
+			return "", fmt.Errorf("the trustees' verification before decrypting: %w", err)
+		}
+		if len(verified) != len(lists) {
+			return "", fmt.Errorf("the board has %d lists to decrypt, the verified record %d", len(lists), len(verified))
+		}
+	}
 	t := e.Setup.Threshold
 	cts := 0
 	r.lists = nil
-	for _, l := range lists {
-		list, err := fetchDecryptionList(ctx, r.p, l.Name)
-		if err != nil {
+	for k, l := range lists {
+		var list []elgamal.Ciphertext
+		if verified != nil {
+			// The trustees decrypt the list they recomputed, if the
+			// board names it.
+			v := verified[k]
+			if v.Name != l.Name || hex.EncodeToString(v.Hash[:]) != l.Hash {
+				return "", fmt.Errorf("list %q (hash %s) is not the verified list %q (hash %x): the trustees refuse to decrypt it", l.Name, l.Hash, v.Name, v.Hash)
+			}
+			list = v.Ciphertexts
+		} else if list, err = fetchDecryptionList(ctx, r.p, l.Name); err != nil {
 			return "", err
 		}
 		if h := threshold.ListHash(list); hex.EncodeToString(h[:]) != l.Hash || len(list) != l.Count {
@@ -731,7 +754,11 @@ func (r *runner) decrypting(ctx context.Context) (string, error) {
 		cts += len(list)
 		r.lists = append(r.lists, d)
 	}
-	return fmt.Sprintf("%d lists, %d ciphertexts, shares from %d trustees", len(lists), cts, t), nil
+	how := ""
+	if verified != nil {
+		how = "; verified V1–V10 first"
+	}
+	return fmt.Sprintf("%d lists, %d ciphertexts, shares from %d trustees%s", len(lists), cts, t, how), nil
 }
 
 func (r *runner) tally(ctx context.Context) (string, error) {

@@ -3,6 +3,7 @@ package scenario_test
 import (
 	"context"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,7 +11,9 @@ import (
 
 	"github.com/urnavote/urna/bulletin"
 	"github.com/urnavote/urna/bulletin/client"
+	"github.com/urnavote/urna/elgamal/threshold"
 	"github.com/urnavote/urna/internal/scenario"
+	"github.com/urnavote/urna/verifier"
 )
 
 func runElection(t *testing.T, seed uint64, voters int, o scenario.RunOptions) (*scenario.Election, *bulletin.Board, *scenario.Outcome) {
@@ -139,4 +142,46 @@ func TestRunHTTP(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 11, out.Report.Accepted)
 	require.Equal(t, bulletin.PhasePublished, b.Phase())
+}
+
+// TestRunVerifiedDecryption: with VerifyLists the trustees decrypt the
+// lists they verified, and refuse a list that is not one of them.
+func TestRunVerifiedDecryption(t *testing.T) {
+	e, err := scenario.New(scenario.Options{Voters: 6, Manifest: scenario.Danish(), Seed: 3})
+	require.NoError(t, err)
+	b, err := bulletin.Open(bulletin.Config{Origin: e.Origin, Signer: e.Signer, Store: bulletin.NewMemoryStore()})
+	require.NoError(t, err)
+	defer b.Close()
+	verify := func(ctx context.Context) ([]verifier.List, error) {
+		dir := filepath.Join(t.TempDir(), "record")
+		if _, err := bulletin.ExportRecord(ctx, b.Source(), dir, e.Verifier, e.Origin); err != nil {
+			return nil, err
+		}
+		fp := e.Fingerprint()
+		rep, lists, err := verifier.DecryptionLists(ctx, dir, verifier.Options{BoardKey: e.BoardKey, Election: &fp})
+		require.NoError(t, err)
+		require.True(t, rep.Anchored, rep.Text())
+		return lists, nil
+	}
+	_, err = e.Run(context.Background(), scenario.BoardPoster(b), scenario.RunOptions{Clients: 1, VerifyLists: verify})
+	require.NoError(t, err)
+	require.Equal(t, bulletin.PhasePublished, b.Phase())
+
+	// A list other than the verified one is refused.
+	e2, err := scenario.New(scenario.Options{Voters: 6, Manifest: scenario.Danish(), Seed: 4})
+	require.NoError(t, err)
+	b2, err := bulletin.Open(bulletin.Config{Origin: e2.Origin, Signer: e2.Signer, Store: bulletin.NewMemoryStore()})
+	require.NoError(t, err)
+	defer b2.Close()
+	wrong := func(ctx context.Context) ([]verifier.List, error) {
+		var out []verifier.List
+		for _, l := range b2.DecryptionLists() {
+			cts := l.Ciphertexts[:1] // one ballot's ciphertext, not the list
+			out = append(out, verifier.List{Name: l.Name, Ciphertexts: cts, Hash: threshold.ListHash(cts)})
+		}
+		return out, nil
+	}
+	_, err = e2.Run(context.Background(), scenario.BoardPoster(b2), scenario.RunOptions{Clients: 1, VerifyLists: wrong})
+	require.ErrorContains(t, err, "the trustees refuse to decrypt it")
+	require.Equal(t, bulletin.PhaseDecrypting, b2.Phase())
 }
