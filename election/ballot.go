@@ -492,7 +492,8 @@ func parseBallotBody(m *Manifest, data []byte) (*Ballot, *ballotProofs, error) {
 // TrackingCode returns the ballot's tracking code: the whole SHA-256 of
 // its encoding in unpadded RFC 4648 base32, 52 characters in 13 groups of
 // 4 joined by hyphens (TrackingCodeLen characters in all), such as
-// "JWZH-2XSG-AIF7-…-GQ". It commits to the ballot before the voter
+// "JWZH-2XSG-AIF7-5VF6-UH2O-TJLS-K6JY-EDLO-2PDQ-2AC2-PBKG-N5Q5-TYFQ"
+// (spec/ballot.md §5). It commits to the ballot before the voter
 // chooses to audit or cast it: finding two ballots with the same code
 // costs about 2^128 work even for a client that controls every random
 // choice. The voter looks it up on the bulletin board, the board and the
