@@ -625,8 +625,14 @@ func (b *Board) Receipt(index int64) (*Receipt, error) {
 }
 
 // LookupTrackingCode returns the entry index of the cast ballot with the
-// given tracking code.
+// given tracking code: the whole code (spec/ballot.md §5), in either case,
+// with or without its hyphens. A short code identifies no ballot and is
+// not found.
 func (b *Board) LookupTrackingCode(code string) (int64, bool) {
+	code, err := election.NormalizeTrackingCode(code)
+	if err != nil {
+		return 0, false
+	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	i, ok := b.st.tracking[code]

@@ -2,6 +2,7 @@ package bulletin_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"math/rand/v2"
 	"testing"
 
@@ -63,6 +64,18 @@ func TestBoardFullElection(t *testing.T) {
 		require.NoError(t, err)
 		rc := post(t, b, entry)
 		require.NotEmpty(t, rc.TrackingCode)
+		// The board keys the cast ballot by its whole tracking code
+		// ("T" ‖ 64 ASCII bytes, spec/board.md §5), not by a short code.
+		h := sha256.Sum256(entry[bulletin.EntryHeaderSize:])
+		require.Equal(t, election.TrackingCodeOf(entry[bulletin.EntryHeaderSize:]), rc.TrackingCode)
+		key := []byte("T" + rc.TrackingCode)
+		require.Len(t, key, 65)
+		got, err := election.ParseTrackingCode(string(key[1:]))
+		require.NoError(t, err)
+		require.Equal(t, h, got)
+		found, err := store.LookupKeys([][]byte{key, []byte("T" + election.ShortCode(rc.TrackingCode))})
+		require.NoError(t, err)
+		require.Equal(t, map[string]int64{string(key): rc.Index}, found)
 		receipts = append(receipts, rc)
 		again := post(t, b, entry)
 		require.True(t, again.Existing)

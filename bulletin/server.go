@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/urnavote/urna/election"
 	"github.com/urnavote/urna/mixnet"
 )
 
@@ -493,7 +494,7 @@ func (h *Handler) getTracking(w http.ResponseWriter, r *http.Request) {
 		h.storeError(w, err)
 		return
 	}
-	rc.TrackingCode = code
+	rc.TrackingCode, _ = election.NormalizeTrackingCode(code)
 	writeJSON(w, http.StatusOK, rc)
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/urnavote/urna/bulletin"
+	"github.com/urnavote/urna/election"
 	"github.com/urnavote/urna/internal/scenario"
 )
 
@@ -117,6 +118,18 @@ func TestServerEndpoints(t *testing.T) {
 	require.NoError(t, json.Unmarshal(r.body, &trc))
 	require.Equal(t, brc.Index, trc.Index)
 	require.Equal(t, brc.TrackingCode, trc.TrackingCode)
+	// The whole code in either case, with or without hyphens; never the
+	// short code, which identifies no ballot.
+	require.Len(t, brc.TrackingCode, election.TrackingCodeLen)
+	for _, c := range []string{strings.ToLower(brc.TrackingCode), strings.ReplaceAll(brc.TrackingCode, "-", "")} {
+		r = do(t, "GET", url+"/v1/tracking/"+c, nil)
+		require.Equal(t, 200, r.code, c)
+		trc = bulletin.Receipt{}
+		require.NoError(t, json.Unmarshal(r.body, &trc))
+		require.Equal(t, brc.Index, trc.Index)
+		require.Equal(t, brc.TrackingCode, trc.TrackingCode)
+	}
+	apiErr(t, do(t, "GET", url+"/v1/tracking/"+election.ShortCode(brc.TrackingCode), nil), 404, "not-found")
 	apiErr(t, do(t, "GET", url+"/v1/tracking/nope", nil), 404, "not-found")
 	apiErr(t, do(t, "GET", url+"/v1/receipts/999", nil), 404, "not-found")
 

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/urnavote/urna/elgamal"
@@ -488,10 +489,15 @@ func parseBallotBody(m *Manifest, data []byte) (*Ballot, *ballotProofs, error) {
 	return b, ps, nil
 }
 
-// TrackingCode returns the ballot's tracking code: the first 80 bits of the
-// SHA-256 of its encoding in unpadded RFC 4648 base32, 16 characters in 4
-// groups of 4 joined by hyphens, such as "ABCD-EFGH-IJKL-MNOP". The voter
-// looks it up on the bulletin board; an opening names the same ballot.
+// TrackingCode returns the ballot's tracking code: the whole SHA-256 of
+// its encoding in unpadded RFC 4648 base32, 52 characters in 13 groups of
+// 4 joined by hyphens (TrackingCodeLen characters in all), such as
+// "JWZH-2XSG-AIF7-5VF6-UH2O-TJLS-K6JY-EDLO-2PDQ-2AC2-PBKG-N5Q5-TYFQ"
+// (spec/ballot.md §5). It commits to the ballot before the voter
+// chooses to audit or cast it: finding two ballots with the same code
+// costs about 2^128 work even for a client that controls every random
+// choice. The voter looks it up on the bulletin board, the board and the
+// verifier key ballots by it, and an opening names the same ballot.
 func TrackingCode(b *Ballot) string {
 	h := sha256.Sum256(b.Bytes())
 	return trackingCode(h)
@@ -501,9 +507,68 @@ func TrackingCode(b *Ballot) string {
 // decoding it: for a ballot's canonical encoding it equals TrackingCode.
 func TrackingCodeOf(encoded []byte) string { return trackingCode(sha256.Sum256(encoded)) }
 
+// TrackingCodeLen is the length of a tracking code: 52 base32 characters
+// and 12 hyphens.
+const TrackingCodeLen = 64
+
+// ShortCodeLen is the length of a short code: 16 base32 characters and 3
+// hyphens.
+const ShortCodeLen = 19
+
 func trackingCode(h [32]byte) string {
-	s := base32.StdEncoding.EncodeToString(h[:10])
-	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
+	s := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(h[:])
+	out := make([]byte, 0, TrackingCodeLen)
+	for i := 0; i < len(s); i += 4 {
+		if i > 0 {
+			out = append(out, '-')
+		}
+		out = append(out, s[i:i+4]...)
+	}
+	return string(out)
+}
+
+// ShortCode returns the first 4 groups of a tracking code (80 bits of the
+// hash, such as "JWZH-2XSG-AIF7-5VF6"), a convenience for a person to
+// glance at. It is not collision-resistant (a client that controls the
+// randomness finds two ballots with the same short code in about 2^40
+// work), so it must never identify a ballot: look ballots up, compare and
+// key them by the whole tracking code. A code shorter than a short code
+// is returned unchanged.
+func ShortCode(code string) string {
+	if len(code) < ShortCodeLen {
+		return code
+	}
+	return code[:ShortCodeLen]
+}
+
+// ParseTrackingCode returns the SHA-256 hash that a tracking code writes.
+// It accepts the code in either case, with or without its hyphens.
+func ParseTrackingCode(code string) ([32]byte, error) {
+	var h [32]byte
+	s := strings.ToUpper(strings.ReplaceAll(code, "-", ""))
+	if len(s) != 52 {
+		return h, fmt.Errorf("election: a tracking code has 52 base32 characters, not %d", len(s))
+	}
+	b, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return h, fmt.Errorf("election: %q is not a tracking code", code)
+	}
+	h = [32]byte(b)
+	if strings.ReplaceAll(trackingCode(h), "-", "") != s {
+		// The last character carries 4 unused bits, which must be zero.
+		return h, fmt.Errorf("election: %q is not a canonical tracking code", code)
+	}
+	return h, nil
+}
+
+// NormalizeTrackingCode returns the canonical form of a tracking code
+// given in either case, with or without hyphens.
+func NormalizeTrackingCode(code string) (string, error) {
+	h, err := ParseTrackingCode(code)
+	if err != nil {
+		return "", err
+	}
+	return trackingCode(h), nil
 }
 
 // checkShape checks the election, the shape and the signature of b. With

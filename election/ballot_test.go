@@ -1,11 +1,14 @@
 package election
 
 import (
+	"crypto/sha256"
+	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -246,9 +249,38 @@ func TestTrackingCode(t *testing.T) {
 	m := testManifest(t)
 	b, _ := encrypt(t, m, testCred(t, 1), sample)
 	code := TrackingCode(b)
-	assert.Regexp(t, regexp.MustCompile(`^[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}$`), code)
+	// 13 groups of 4 base32 characters: all 256 bits of the hash, the
+	// last character carrying 1 bit and 4 zero bits.
+	assert.Regexp(t, regexp.MustCompile(`^([A-Z2-7]{4}-){12}[A-Z2-7]{3}[AQ]$`), code)
+	assert.Len(t, code, TrackingCodeLen)
+	assert.Equal(t, code, TrackingCodeOf(b.Bytes()))
 	b2, _ := encrypt(t, m, testCred(t, 2), sample)
 	assert.NotEqual(t, code, TrackingCode(b2))
+
+	// The code decodes back to the whole SHA-256 of the encoding.
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ReplaceAll(code, "-", ""))
+	require.NoError(t, err)
+	h := sha256.Sum256(b.Bytes())
+	assert.Equal(t, h[:], raw)
+	for _, c := range []string{code, strings.ToLower(code), strings.ReplaceAll(code, "-", "")} {
+		got, err := ParseTrackingCode(c)
+		require.NoError(t, err, c)
+		assert.Equal(t, h, got)
+		norm, err := NormalizeTrackingCode(c)
+		require.NoError(t, err)
+		assert.Equal(t, code, norm)
+	}
+	o := &Opening{Ballot: h}
+	assert.Equal(t, code, o.TrackingCode())
+
+	// The short code is the first 80 bits, for display only.
+	short := ShortCode(code)
+	assert.Regexp(t, regexp.MustCompile(`^[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}$`), short)
+	assert.Equal(t, code[:ShortCodeLen], short)
+	for _, bad := range []string{short, code[:len(code)-1], code + "A", code[:len(code)-1] + "B", strings.Replace(code, code[:1], "1", 1), ""} {
+		_, err := ParseTrackingCode(bad)
+		assert.Error(t, err, bad)
+	}
 }
 
 func TestRankingEncoding(t *testing.T) {

@@ -36,7 +36,11 @@ type alphaRec struct {
 	pos    uint32
 }
 
-type code [10]byte
+// code is a ballot's whole SHA-256, which its tracking code writes
+// (spec/ballot.md §5). V7 keys ballots and challenges by all 32 bytes: a
+// prefix is not collision-resistant against a client that chooses the
+// randomness, and two ballots sharing one are different ballots.
+type code [32]byte
 
 // scanState is what the scan of the log (V3–V7) collects.
 type scanState struct {
@@ -491,8 +495,7 @@ func (v *run) scanBallot(it *ballotItem) {
 	s := v.sc
 	i := it.index
 	v7 := func(field, format string, args ...any) { s.fail("V7", fail(i, field, format, args...)) }
-	d := sha256.Sum256(it.raw)
-	c := code(d[:10])
+	c := code(sha256.Sum256(it.raw))
 	tc := election.TrackingCodeOf(it.raw)
 	var cred [32]byte
 	if len(it.raw) >= 64 {

@@ -163,7 +163,9 @@ entry is still on the board.`,
 				Description: `get reads from the board:
 
   INDEX -o FILE              the entry at INDEX, as posted
-  --tracking CODE            the receipt (JSON) of the ballot cast with CODE
+  --tracking CODE            the receipt (JSON) of the ballot cast with CODE,
+                             the whole tracking code (either case, hyphens
+                             optional); a short code names no ballot
   --mix-input CONTEST -o F   the list the next mix stage of CONTEST shuffles,
                              for 'urna mix shuffle'; prints the stage position
   --decryption NAME -o F     a list to decrypt, for 'urna trustee decrypt

@@ -73,9 +73,11 @@ are valid (no over-vote), and signs the ballot with your credential. It
 writes the ballot to the output file and its opening, the secret that
 lets you challenge the ballot, to BALLOT.opening (readable by you only).
 
-It prints the ballot's tracking code, with which you find your ballot on
-the bulletin board, and your choices as the ballot encrypts them. Check
-them. To make sure the ballot really holds these choices, challenge it
+It prints the ballot's tracking code (the whole SHA-256 of the ballot, 13
+groups of 4 characters), with which you find your ballot on the bulletin
+board, and a short code (its first 4 groups) only to glance at: compare
+the whole tracking code, never just the short one. It prints your
+choices as the ballot encrypts them. Check them. To make sure the ballot really holds these choices, challenge it
 with 'urna vote challenge' on another device (the ballot is then spoiled
 and you encrypt afresh); otherwise cast it with 'urna vote cast' and keep
 the opening to yourself.
@@ -314,7 +316,9 @@ func voteEncrypt(c *cli.Context) error {
 	} else {
 		fmt.Fprintln(w, "give the board (--url) and its key (--board-key) to see the election fingerprint, and compare it with the published one")
 	}
-	fmt.Fprintf(w, "tracking code %s\n", election.TrackingCode(b))
+	code := election.TrackingCode(b)
+	fmt.Fprintf(w, "tracking code %s\n", code)
+	fmt.Fprintf(w, "short code %s (only to glance at: it names no ballot; look up and compare the whole tracking code)\n", election.ShortCode(code))
 	fmt.Fprintln(w, "your choices:")
 	printChoices(w, m, choices)
 	fmt.Fprintf(w, "wrote the ballot %s and its opening %s (keep it to yourself unless you challenge)\n", out, openingPath(out))
