@@ -100,8 +100,8 @@ func challengeSeed(t *zkp.Transcript) [32]byte {
 // it does not re-check all N (that would cost as much as the shuffle), so
 // a witness for other lists of the same shape gives a proof that does not
 // verify. It runs on all cores in constant time with respect to the
-// secrets, except for the index-dependent memory accesses described in
-// the package documentation, and reports the phases "prove: hash",
+// secrets, and applies the permutation with an oblivious sorting network
+// (see the package documentation), and reports the phases "prove: hash",
 // "commit" and "prove".
 func Prove(st *Statement, w *Witness, rand io.Reader, progress Progress) (*Proof, error) {
 	n, width, _, err := st.shape()
@@ -129,12 +129,15 @@ func Prove(st *Statement, w *Witness, rand io.Reader, progress Progress) (*Proof
 	return prove(st, w, newGenSource(electionOf(st.Context)), &seed, progress)
 }
 
-// spotCheck recomputes outputs 0, N/2 and N−1 from the witness.
+// spotCheck recomputes outputs 0, N/2 and N−1 from the witness. It
+// fetches input π(i) by reading every input and selecting in constant
+// time, so that its memory accesses do not depend on π.
 func (w *Witness) spotCheck(st *Statement) error {
 	var rho elgamal.Scalar
 	var c elgamal.Ciphertext
+	src := make([]elgamal.Ciphertext, w.width)
 	for _, i := range []int{0, w.n / 2, w.n - 1} {
-		src := st.Input[w.perm[i]]
+		obliviousFetch(src, st.Input, w.perm[i])
 		for k := range src {
 			w.reEncrypt(&c, &src[k], &rho, i, k)
 			if c.Equal(&st.Output[i][k]) != 1 {
@@ -216,7 +219,8 @@ func prove(st *Statement, w *Witness, gens *genSource, seed *[32]byte, progress 
 
 	// Commit: c_{π(i)} = r_{π(i)}·G + h_i, and the sums Σ ω′_i·h_i and
 	// Σ ω′_i·out_{i,k} of t3 and t4, which do not depend on the
-	// challenges.
+	// challenges. c_{π(i)} is written at position i, and an oblivious
+	// sort by the key π(i) moves it to position π(i) afterwards.
 	accs := make([]*commitAcc, workers((n+commitChunk-1)/commitChunk))
 	err = forChunks(n, commitChunk, newReporter(progress, "commit", n), func(wk, lo, hi int) error {
 		if accs[wk] == nil {
@@ -233,11 +237,10 @@ func prove(st *Statement, w *Witness, gens *genSource, seed *[32]byte, progress 
 				return err
 			}
 			keys[i+1] = k
-			j := int(perm[i])
-			deriveScalar(&r, seed, tagR, uint64(j)+1, 0)
+			deriveScalar(&r, seed, tagR, uint64(perm[i])+1, 0)
 			c.ScalarBaseMult(&r)
 			c.Add(&c, &a.hs[x])
-			if err := putElement(b, l.c(j), &c); err != nil {
+			if err := putElement(b, l.c(i), &c); err != nil {
 				return err
 			}
 			deriveScalar(&a.ws[x], seed, tagOmegaPrime, uint64(i)+1, 0)
@@ -262,6 +265,7 @@ func prove(st *Statement, w *Witness, gens *genSource, seed *[32]byte, progress 
 	if err := checkDistinct(keys, gens); err != nil {
 		return nil, fmt.Errorf("mixnet: prove: %w", err)
 	}
+	permuteCommitments(b[l.c(0):l.c(0)+32*n], perm)
 
 	// The challenges u_1..u_N, from the statement and the permutation
 	// commitment.
@@ -275,15 +279,35 @@ func prove(st *Statement, w *Witness, gens *genSource, seed *[32]byte, progress 
 		return nil
 	})
 
-	// U_i = Π_{k≤i} u′_k with u′_i = u_{π(i)}: products per chunk in
-	// parallel, then the prefix products of the chunks.
+	// u′_i = u_{π(i)}, as encodings: the oblivious sort of the u_j by the
+	// key π⁻¹(j) leaves u_{π(i)} at position i.
+	ub := make([]byte, 32*n)
+	forChunks(n, proveChunk, nil, func(_, lo, hi int) error {
+		for j := lo; j < hi; j++ {
+			copy(ub[32*j:], u[j].Bytes())
+		}
+		return nil
+	})
+	permuteChallenges(ub, perm)
+	defer clear(ub)
+	// uprime sets s to u′_i.
+	uprime := func(s *elgamal.Scalar, i int) *elgamal.Scalar {
+		if _, err := s.SetCanonicalBytes(ub[32*i : 32*i+32]); err != nil {
+			panic(err) // unreachable: the encodings of scalars
+		}
+		return s
+	}
+
+	// U_i = Π_{k≤i} u′_k: products per chunk in parallel, then the prefix
+	// products of the chunks.
 	chunks := (n + proveChunk - 1) / proveChunk
 	ustart := make([]elgamal.Scalar, chunks+1)
 	forChunks(n, proveChunk, nil, func(_, lo, hi int) error {
+		var up elgamal.Scalar
 		prod := &ustart[lo/proveChunk+1]
 		prod.SetUint64(1)
 		for i := lo; i < hi; i++ {
-			prod.Multiply(prod, &u[perm[i]])
+			prod.Multiply(prod, uprime(&up, i))
 		}
 		return nil
 	})
@@ -296,7 +320,7 @@ func prove(st *Statement, w *Witness, gens *genSource, seed *[32]byte, progress 
 	// t̂_i = (ω̂_i + ω′_i·R_{i−1})·G + (ω′_i·U_{i−1})·h.
 	rep := newReporter(progress, "prove", 2*n)
 	err = forChunks(n, proveChunk, rep, func(_, lo, hi int) error {
-		var U, Unew, R, Rprev, wp, wh, x, y elgamal.Scalar
+		var U, Unew, R, Rprev, wp, wh, x, y, up elgamal.Scalar
 		var e elgamal.Element
 		U.Set(&ustart[lo/proveChunk])
 		if lo > 0 {
@@ -305,7 +329,7 @@ func prove(st *Statement, w *Witness, gens *genSource, seed *[32]byte, progress 
 		for i0 := lo; i0 < hi; i0++ {
 			i := uint64(i0) + 1
 			deriveScalar(&R, seed, tagChainR, i, 0)
-			Unew.Multiply(&U, &u[perm[i0]])
+			Unew.Multiply(&U, uprime(&up, i0))
 			e.ScalarBaseMult(&R)
 			e.Add(&e, hTable.ScalarMult(&Unew))
 			if err := putElement(b, l.chat(i0), &e); err != nil {
@@ -389,7 +413,7 @@ func prove(st *Statement, w *Witness, gens *genSource, seed *[32]byte, progress 
 			raccs[wk] = &respAcc{rhobar: make([]elgamal.Scalar, width)}
 		}
 		a := raccs[wk]
-		var r, R, Rprev, rhat, wp, wh, s, rho elgamal.Scalar
+		var r, R, Rprev, rhat, wp, wh, s, rho, upv elgamal.Scalar
 		if lo > 0 {
 			deriveScalar(&Rprev, seed, tagChainR, uint64(lo), 0)
 		}
@@ -399,7 +423,7 @@ func prove(st *Statement, w *Witness, gens *genSource, seed *[32]byte, progress 
 			a.rbar.Add(&a.rbar, &r)
 			a.rtilde.MultiplyAdd(&u[i0], &r, &a.rtilde)
 
-			up := &u[perm[i0]]
+			up := uprime(&upv, i0)
 			deriveScalar(&wp, seed, tagOmegaPrime, i, 0)
 			s.MultiplyAdd(c, up, &wp)
 			copy(b[l.sprime(i0):], s.Bytes())
