@@ -4,6 +4,7 @@ import (
 	"crypto/sha512"
 	"encoding/binary"
 	"hash"
+	"math/bits"
 
 	"github.com/urnavote/urna/elgamal"
 )
@@ -23,7 +24,7 @@ const (
 
 // Tags of the values derived from the shuffle's and the prover's seeds.
 const (
-	tagPerm       = 'P' // Fisher–Yates words (shuffle seed)
+	tagPerm       = 'P' // the permutation's sort keys (shuffle seed)
 	tagRho        = 'E' // re-encryption randomness ρ_{i,k} (shuffle seed)
 	tagR          = 'r' // permutation commitment randomness r_j
 	tagChainR     = 'R' // commitment chain randomness R_i
@@ -68,50 +69,49 @@ func challengeU(s *elgamal.Scalar, seed *[32]byte, j uint64) *elgamal.Scalar {
 	return s
 }
 
-// permStream yields the Fisher–Yates words: the little-endian 64-bit words
-// of prf(seed, tagPerm, b, 0) for b = 0, 1, 2, …, eight per block.
-type permStream struct {
-	seed  *[32]byte
-	block uint64
-	buf   [64]byte
-	pos   int
-}
-
-func (s *permStream) uint64() uint64 {
-	if s.pos == 0 {
-		s.buf = prf(s.seed, tagPerm, s.block, 0)
-		s.block++
-	}
-	x := binary.LittleEndian.Uint64(s.buf[s.pos:])
-	s.pos = (s.pos + 8) % 64
-	return x
-}
-
-// below returns a uniform integer in [0, m) for m ≥ 1, by rejection: a
-// word x is used only if x < 2^64 − (2^64 mod m), so x mod m has no bias.
-func (s *permStream) below(m uint64) uint64 {
-	rem := -m % m // 2^64 mod m
-	for {
-		x := s.uint64()
-		if rem == 0 || x < -rem {
-			return x % m
-		}
-	}
-}
-
-// randomPermutation returns a uniformly random permutation of [0, n) by
-// Fisher–Yates: for i = n−1 down to 1, swap π[i] with π[j] for a uniform
-// j in [0, i].
+// randomPermutation returns a uniformly random permutation p of [0, n)
+// (spec/mixnet.md §3.1): item i gets the 128-bit key whose high and low
+// 64-bit halves are the little-endian words at bytes 0 and 8 of
+// prf(seed, tagPerm, i, 0), and p lists the items in ascending order of
+// (key, i): an earlier item first on a tie of keys (probability below
+// n²/2^129). The items
+// are ordered with the oblivious sorting network, so that drawing π reads
+// and writes memory in an order that depends on n alone.
 func randomPermutation(n int, seed *[32]byte) []uint32 {
-	perm := make([]uint32, n)
+	hi, lo := make([]uint64, n), make([]uint64, n)
+	for i := range hi {
+		d := prf(seed, tagPerm, uint64(i), 0)
+		hi[i], lo[i] = binary.LittleEndian.Uint64(d[0:]), binary.LittleEndian.Uint64(d[8:])
+	}
+	perm := orderByKeys(hi, lo)
+	clear(hi)
+	clear(lo)
+	return perm
+}
+
+// orderByKeys returns the indices of the 128-bit keys (hi[i], lo[i]) in
+// ascending order of (key, i), sorting them in place with the oblivious
+// network.
+func orderByKeys(hi, lo []uint64) []uint32 {
+	perm := make([]uint32, len(hi))
 	for i := range perm {
 		perm[i] = uint32(i)
 	}
-	s := &permStream{seed: seed}
-	for i := n - 1; i >= 1; i-- {
-		j := s.below(uint64(i) + 1)
-		perm[i], perm[j] = perm[j], perm[i]
-	}
+	batcher(len(hi), func(a, b int) {
+		// mask = all ones iff (key, index) of b < that of a, from the
+		// borrows of b − a and the equality of the halves.
+		_, ltHi := bits.Sub64(hi[b], hi[a], 0)
+		_, ltLo := bits.Sub64(lo[b], lo[a], 0)
+		_, ltIdx := bits.Sub64(uint64(perm[b]), uint64(perm[a]), 0)
+		x, y := hi[a]^hi[b], lo[a]^lo[b]
+		eqHi, eqLo := 1^((x|-x)>>63), 1^((y|-y)>>63)
+		mask := -(ltHi | eqHi&(ltLo|eqLo&ltIdx))
+		d := (hi[a] ^ hi[b]) & mask
+		hi[a], hi[b] = hi[a]^d, hi[b]^d
+		d = (lo[a] ^ lo[b]) & mask
+		lo[a], lo[b] = lo[a]^d, lo[b]^d
+		swapUint32(perm, a, b, mask)
+	})
 	return perm
 }
 

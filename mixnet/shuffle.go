@@ -53,11 +53,9 @@
 // to select the three it needs. BenchmarkPermutationDudect is a
 // dudect-style timing check of all this.
 //
-// What is not hidden: the Fisher–Yates sampling of the permutation
-// (spec/mixnet.md §3.1) swaps entries of the permutation array at secret
-// indices, so an attacker who can observe the mixer's cache (another
-// tenant of the same machine, say) could still learn parts of π while it
-// is drawn. Run mixers on dedicated machines.
+// The permutation itself is drawn the same way (spec/mixnet.md §3.1): the
+// items get random 128-bit keys and the network sorts them, so no step
+// of the mixer reads or writes memory at a position that depends on π.
 package mixnet
 
 import (
@@ -129,8 +127,8 @@ func checkVectors(list []elgamal.CiphertextVector) (int, error) {
 // 1 to MaxWidth, and there must be at least one.
 //
 // Shuffle reads a 32-byte seed from rand (crypto/rand.Reader outside of
-// tests) and derives the permutation (Fisher–Yates with rejection
-// sampling, so without modulo bias) and the ρ_{i,k} from it
+// tests) and derives the permutation (random keys, sorted obliviously)
+// and the ρ_{i,k} from it
 // (spec/mixnet.md §3.1). It runs on all cores and reports the phase
 // "shuffle". The output vectors share one backing array.
 func Shuffle(pk *elgamal.PublicKey, in []elgamal.CiphertextVector, rand io.Reader, progress Progress) ([]elgamal.CiphertextVector, *Witness, error) {

@@ -259,3 +259,14 @@ func readProof(t *testing.T, path string, n int) *Proof {
 	require.NoError(t, err)
 	return p
 }
+
+// BenchmarkRandomPermutation draws π for N = 10,000 (spec/mixnet.md §3.1):
+// the keys' PRF blocks and the oblivious sort; ns/ciphertext is per item.
+func BenchmarkRandomPermutation(b *testing.B) {
+	const n = 10000
+	var seed [32]byte
+	for b.Loop() {
+		randomPermutation(n, &seed)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/ciphertext")
+}

@@ -2,9 +2,11 @@ package mixnet
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -112,22 +114,38 @@ func TestRandomPermutationIsUniform(t *testing.T) {
 	}
 }
 
-func TestPermStreamBelow(t *testing.T) {
+// TestRandomPermutationDefinition recomputes π as spec/mixnet.md §3.1
+// defines it, with an ordinary sort, and checks ties of keys.
+func TestRandomPermutationDefinition(t *testing.T) {
 	var seed [32]byte
-	s := &permStream{seed: &seed}
-	for _, m := range []uint64{1, 2, 3, 7, 1 << 32, 1<<63 + 1, ^uint64(0)} {
-		for range 100 {
-			require.Less(t, s.below(m), m)
+	for n := 1; n <= 70; n++ {
+		seed[0] = byte(n)
+		type item struct {
+			hi, lo uint64
+			i      uint32
 		}
+		items := make([]item, n)
+		for i := range items {
+			d := prf(&seed, tagPerm, uint64(i), 0)
+			items[i] = item{binary.LittleEndian.Uint64(d[0:]), binary.LittleEndian.Uint64(d[8:]), uint32(i)}
+		}
+		sort.Slice(items, func(a, b int) bool {
+			x, y := items[a], items[b]
+			if x.hi != y.hi {
+				return x.hi < y.hi
+			}
+			return x.lo < y.lo
+		})
+		want := make([]uint32, n)
+		for k, it := range items {
+			want[k] = it.i
+		}
+		require.Equal(t, want, randomPermutation(n, &seed), "n = %d", n)
 	}
-	// The words are the SHA-512 blocks of the seed, in order.
-	s = &permStream{seed: &seed}
-	d := prf(&seed, tagPerm, 1, 0)
-	for range 8 {
-		s.uint64()
-	}
-	require.Equal(t, uint64(d[0])|uint64(d[1])<<8|uint64(d[2])<<16|uint64(d[3])<<24|
-		uint64(d[4])<<32|uint64(d[5])<<40|uint64(d[6])<<48|uint64(d[7])<<56, s.uint64())
+	// Equal keys, and keys equal in their high half: (key, index) order.
+	hi := []uint64{5, 5, 5, 1, 5, 1 << 63, 5}
+	lo := []uint64{2, 1, 2, 9, 1, 0, 2}
+	require.Equal(t, []uint32{3, 1, 4, 0, 2, 6, 5}, orderByKeys(hi, lo))
 }
 
 func TestProgress(t *testing.T) {
