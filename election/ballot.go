@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sort"
@@ -120,20 +121,144 @@ func bindingContext(h *[32]byte, cred *[32]byte, i int) *zkp.Context {
 	return &zkp.Context{Election: h[:], Binding: b}
 }
 
-// checkSelection validates sel for contest c and returns it normalised
-// (sorted for non-ranked contests).
-func checkSelection(c *Contest, n int, sel []int) ([]int, error) {
-	if p := selectionProblem(c, n, sel); p != "" {
-		return nil, fmt.Errorf("%w: contest %q: %s", ErrBallot, c.ID, p)
+// The constant-time boundary (spec/ballot.md §8). Choices is a map of Go
+// slices: looking a contest up in it and ranging over its keys for
+// unknown contest IDs are input handling, and the map's shape (which
+// contests have an entry, empty or not) is not hidden. From each entry's
+// slice header on, what is selected and how many are secret:
+// checkSelection reads the slice into a buffer of Max entries without a
+// length-dependent copy or branch and validates it, and EncryptBallot
+// turns it into plaintexts and ciphertexts, with loops whose counts depend
+// only on the manifest, constant-time comparisons and selections, and no
+// secret-indexed writes. An invalid selection is reported after the same
+// fixed work, so only its error (not the timing of a valid one) says what
+// is wrong.
+
+// selection is one contest's validated selection in the fixed-length form
+// that EncryptBallot works on in constant time.
+type selection struct {
+	// pad holds Max entries: the selected choice indices (in order for a
+	// ranked contest, ascending otherwise), then -1 for each unused entry.
+	pad []int
+	// n is the number of selected choices (0 for a blank vote).
+	n int
+}
+
+// list returns the selection as a list of choice indices (nil for a blank
+// vote), in variable time.
+func (s selection) list() []int {
+	if s.n == 0 {
+		return nil
 	}
-	if len(sel) == 0 {
-		return nil, nil
+	return slices.Clone(s.pad[:s.n])
+}
+
+// bits returns, for each of a homomorphic contest's n choices, 1 if it is
+// selected and 0 if not, in constant time: every choice is compared with
+// every entry of pad.
+func (s selection) bits(n int) []uint64 {
+	out := make([]uint64, n)
+	for j := range out {
+		var bit int
+		for _, v := range s.pad {
+			bit |= ctEq(v, j)
+		}
+		out[j] = uint64(bit)
 	}
-	out := slices.Clone(sel)
+	return out
+}
+
+// data returns the data a mixnet contest's ballot encrypts, in constant
+// time: for a party-list contest, EncodeListChoice's; otherwise
+// EncodeRanking's. The padding entries are -1, so that +1 maps them to the
+// zeros of both encodings.
+func (s selection) data(c *Contest) []byte {
+	if isMixnetPartyList(c) {
+		// Max is 1 (contestLayout).
+		b := make([]byte, ListChoiceSize)
+		binary.BigEndian.PutUint16(b, uint16(s.pad[0]+1))
+		return b
+	}
+	b := make([]byte, len(s.pad))
+	for k, v := range s.pad {
+		b[k] = byte(v + 1)
+	}
+	return b
+}
+
+// ctEq returns 1 if a == b and 0 otherwise, without branching.
+func ctEq(a, b int) int {
+	x := uint64(a ^ b)
+	return int(1 ^ (x|-x)>>63)
+}
+
+// ctLess returns 1 if a < b as unsigned numbers and 0 otherwise, without
+// branching. A negative a is not less than any non-negative b.
+func ctLess(a, b int) int {
+	_, borrow := bits.Sub64(uint64(a), uint64(b), 0)
+	return int(borrow)
+}
+
+// checkSelection validates sel for contest c of n choices (spec/ballot.md
+// §3.4) and returns it as a selection, in constant time with respect to
+// the contents and the length of a valid sel (see the constant-time
+// boundary above): the work depends only on c.Max and n.
+func checkSelection(c *Contest, n int, sel []int) (selection, error) {
+	// Read sel into Max entries without a length-dependent copy or branch
+	// (copy skips an empty sel, and min compiles to a branch): entry k is
+	// src[min(k, last)] if k < count and -1 otherwise, where src is sel, or
+	// a one-entry stand-in for an empty sel, picked from a two-entry array
+	// on the stack (one cache line) by an index, not by a branch.
+	count := len(sel)
+	both := [2][]int{blankSelection[:], sel}
+	src := both[ctLess(0, count)&1]
+	last := len(src) - 1
+	pad := make([]int, c.Max)
+	for k := range pad {
+		over := ctLess(last, k)
+		v := src[k^(k^last)&-over]
+		m := -ctLess(k, count)
+		pad[k] = v&m | ^m
+	}
+
+	blank := ctEq(count, 0)
+	tooMany := ctLess(c.Max, count)
+	tooFew := ctLess(count, c.Min)
+	ok := blank&ctLess(c.Min, 2) | (1^blank)&(1^tooMany)&(1^tooFew)
+	for k, v := range pad {
+		present := ctLess(k, count)
+		ok &= (1 ^ present) | ctLess(v, n)
+		for l := k + 1; l < len(pad); l++ {
+			ok &= 1 ^ (present & ctLess(l, count) & ctEq(v, pad[l]))
+		}
+	}
 	if !isRanked(c) {
-		slices.Sort(out)
+		ctSort(pad)
 	}
-	return out, nil
+	if ok != 1 {
+		p := selectionProblem(c, n, sel)
+		if p == "" {
+			p = "invalid selection" // unreachable: both checks agree
+		}
+		return selection{}, fmt.Errorf("%w: contest %q: %s", ErrBallot, c.ID, p)
+	}
+	return selection{pad: pad, n: count}, nil
+}
+
+// blankSelection stands in for an empty selection in checkSelection.
+var blankSelection = [1]int{-1}
+
+// ctSort sorts s ascending as unsigned numbers (so that -1 sorts last), in
+// constant time: a bubble sort of len(s) passes of compare-and-swap.
+func ctSort(s []int) {
+	for range s {
+		for k := 0; k+1 < len(s); k++ {
+			a, b := uint64(s[k]), uint64(s[k+1])
+			_, swap := bits.Sub64(b, a, 0)
+			d := (a ^ b) & -swap
+			s[k], s[k+1] = int(a^d), int(b^d)
+		}
+	}
 }
 
 // selectionProblem says what makes sel invalid for contest c of n
@@ -164,10 +289,11 @@ func selectionProblem(c *Contest, n int, sel []int) string {
 	return ""
 }
 
-// checkChoices validates choices against the manifest.
-func checkChoices(m *Manifest, choices Choices) ([][]int, error) {
+// checkChoices validates choices against the manifest, each contest's
+// selection in constant time (checkSelection).
+func checkChoices(m *Manifest, choices Choices) ([]selection, error) {
 	known := make(map[string]bool, len(m.Contests))
-	out := make([][]int, len(m.Contests))
+	out := make([]selection, len(m.Contests))
 	for i := range m.Contests {
 		c := &m.Contests[i]
 		known[c.ID] = true
@@ -189,7 +315,9 @@ func checkChoices(m *Manifest, choices Choices) ([][]int, error) {
 
 // EncodeRanking encodes a mixnet selection in max bytes: byte k is the
 // (k+1)-th selected choice index plus one, then zeros. A blank vote is all
-// zeros. It is the data that elgamal.EncodeData puts in the ballot.
+// zeros. It is the data that elgamal.EncodeData puts in the ballot. It
+// runs in variable time (its loop and checks depend on sel); EncryptBallot
+// computes the same bytes in constant time.
 func EncodeRanking(sel []int, max int) ([]byte, error) {
 	if max < 0 || max > elgamal.MaxDataSize || len(sel) > max {
 		return nil, fmt.Errorf("%w: ranking of %d entries does not fit %d bytes", ErrBallot, len(sel), max)
@@ -235,7 +363,8 @@ const ListChoiceSize = 2
 // n choices in ListChoiceSize bytes, big-endian: 0 for a blank vote, or 1 +
 // the index of the one selected choice (a list or a candidate, in
 // Contest.Choices order). It is the data that elgamal.EncodeData puts in
-// the ballot; its length does not depend on the selection.
+// the ballot; its length does not depend on the selection. It runs in
+// variable time; EncryptBallot computes the same bytes in constant time.
 func EncodeListChoice(sel []int, n int) ([]byte, error) {
 	if n < 0 || n > MaxMixnetPartyListChoices {
 		return nil, fmt.Errorf("%w: %d choices do not fit %d bytes", ErrBallot, n, ListChoiceSize)
@@ -271,15 +400,6 @@ func DecodeListChoice(b []byte, n int) ([]int, error) {
 	return []int{v - 1}, nil
 }
 
-// mixnetData returns the data a mixnet contest's ballot encrypts for sel:
-// EncodeListChoice for a party-list contest, EncodeRanking otherwise.
-func mixnetData(c *Contest, sel []int) ([]byte, error) {
-	if isMixnetPartyList(c) {
-		return EncodeListChoice(sel, len(c.Choices()))
-	}
-	return EncodeRanking(sel, c.Max)
-}
-
 // EncryptBallot encrypts choices for the manifest's contests, proves them
 // valid, and signs the ballot with cred. It refuses an invalid selection
 // (unknown contest or choice, repeated choice, more than Max or fewer than
@@ -287,6 +407,12 @@ func mixnetData(c *Contest, sel []int) ([]byte, error) {
 // (empty) is accepted when the contest allows it (Min ≤ 1). It returns the
 // ballot and its Opening, which the client keeps secret unless the voter
 // challenges the ballot.
+//
+// It runs in constant time with respect to which choices are selected and
+// how many, from the point where it has read each contest's list out of
+// choices (see checkSelection); for a valid selection, the work depends
+// only on the manifest. Pass every contest, with an empty list for a
+// blank vote, so that the map's shape does not say which are blank.
 func EncryptBallot(m *Manifest, cred *Credential, choices Choices, rand io.Reader) (*Ballot, *Opening, error) {
 	if m == nil || cred == nil || rand == nil {
 		return nil, nil, errors.New("election: encrypt ballot: missing manifest, credential or random source")
@@ -306,11 +432,7 @@ func EncryptBallot(m *Manifest, cred *Credential, choices Choices, rand io.Reade
 		ctx := bindingContext(&b.Election, &b.Credential, i)
 		cb := &b.Contests[i]
 		if isMixnet(c) {
-			data, err := mixnetData(c, sels[i])
-			if err != nil {
-				return nil, nil, fmt.Errorf("election: encrypt ballot: contest %q: %w", c.ID, err)
-			}
-			e, err := elgamal.EncodeData(data)
+			e, err := elgamal.EncodeData(sels[i].data(c))
 			if err != nil {
 				return nil, nil, fmt.Errorf("election: encrypt ballot: contest %q: %w", c.ID, err)
 			}
@@ -327,10 +449,7 @@ func EncryptBallot(m *Manifest, cred *Credential, choices Choices, rand io.Reade
 			continue
 		}
 		n := len(c.Choices())
-		bits := make([]uint64, n)
-		for _, j := range sels[i] {
-			bits[j] = 1
-		}
+		bits := sels[i].bits(n)
 		cb.Selections = make([]Selection, n)
 		o.Randomness[i] = make([]elgamal.Scalar, n)
 		sum := elgamal.NewCiphertext()
@@ -346,7 +465,7 @@ func EncryptBallot(m *Manifest, cred *Credential, choices Choices, rand io.Reade
 			rsum.Add(&rsum, r)
 		}
 		lo, hi := ProofRange(c)
-		rp, err := zkp.ProveRange(ctx, pk, sum, uint64(len(sels[i])), &rsum, lo, hi, rand)
+		rp, err := zkp.ProveRange(ctx, pk, sum, uint64(sels[i].n), &rsum, lo, hi, rand)
 		if err != nil {
 			return nil, nil, fmt.Errorf("election: encrypt ballot: contest %q: range proof: %w", c.ID, err)
 		}
@@ -925,8 +1044,8 @@ func VerifyOpening(m *Manifest, b *Ballot, o *Opening, choices Choices) error {
 	}
 	for i := range m.Contests {
 		c := &m.Contests[i]
-		g := got[c.ID]
-		if slices.Equal(g, want[i]) {
+		g, w := got[c.ID], want[i].list()
+		if slices.Equal(g, w) {
 			continue
 		}
 		if isMixnet(c) {
@@ -934,7 +1053,7 @@ func VerifyOpening(m *Manifest, b *Ballot, o *Opening, choices Choices) error {
 		}
 		// The first choice selected in one and not the other.
 		for j := range c.Choices() {
-			if slices.Contains(g, j) != slices.Contains(want[i], j) {
+			if slices.Contains(g, j) != slices.Contains(w, j) {
 				return fmt.Errorf("election: verify opening: %w: contest %q: choice %d: the ballot does not encrypt these choices", ErrBallot, c.ID, j)
 			}
 		}

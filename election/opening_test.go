@@ -46,8 +46,8 @@ func TestOpenBallotRecoversChoices(t *testing.T) {
 		want, err := checkChoices(m, ch)
 		require.NoError(t, err)
 		for i, c := range m.Contests {
-			assert.Equal(t, want[i], got[c.ID], "%s: contest %s", name, c.ID)
-			if len(want[i]) == 0 {
+			assert.Equal(t, want[i].list(), got[c.ID], "%s: contest %s", name, c.ID)
+			if want[i].n == 0 {
 				assert.NotContains(t, got, c.ID, name)
 			}
 		}

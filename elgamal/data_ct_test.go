@@ -1,0 +1,154 @@
+package elgamal
+
+import (
+	"math"
+	mrand "math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cloudflare/circl/group"
+	"github.com/stretchr/testify/require"
+)
+
+// refEncodeData is the plain try-and-increment that EncodeData computes in
+// constant time, with cloudflare/circl's independent ristretto255 decoder:
+// the first counter whose candidate decodes, and that counter (-1 if none).
+func refEncodeData(data []byte) ([]byte, int) {
+	var s [32]byte
+	copy(s[1:], data)
+	s[31] = byte(len(data))
+	e := group.Ristretto255.NewElement()
+	for k := range dataTries {
+		s[0] = byte(2 * k)
+		if e.UnmarshalBinary(s[:]) == nil {
+			return s[:], k
+		}
+	}
+	return nil, -1
+}
+
+// TestEncodeDataMatchesReference checks on many random inputs that the
+// constant-time EncodeData picks the same element as the variable-time
+// try-and-increment, and fails exactly when it does.
+func TestEncodeDataMatchesReference(t *testing.T) {
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	r := mrand.New(mrand.NewPCG(4, 4))
+	counters := map[int]int{}
+	for i := range n {
+		data := make([]byte, r.IntN(MaxDataSize+1))
+		for k := range data {
+			data[k] = byte(r.Uint32())
+		}
+		if i%4 == 0 {
+			// Short rankings and list choices, as ballots have them.
+			data = data[:min(len(data), 3)]
+		}
+		want, k := refEncodeData(data)
+		counters[k]++
+		got, err := EncodeData(data)
+		if k < 0 {
+			require.Error(t, err, "%x", data)
+			continue
+		}
+		require.NoError(t, err, "%x", data)
+		require.Equal(t, want, got.Bytes(), "%x", data)
+		back, err := DecodeData(got)
+		require.NoError(t, err)
+		require.Equal(t, data, back)
+	}
+	// The inputs exercised more than the first few counters.
+	require.Greater(t, len(counters), 8, "counters seen: %v", counters)
+}
+
+// BenchmarkEncodeDataTiming is a dudect-style check (see election's
+// BenchmarkSelectionTiming) that EncodeData's time does not depend on the
+// data: class a's first decoding counter is 0, class b's is large. The
+// vartime-reference case times the plain try-and-increment on the same
+// classes, as a positive control that the harness sees such a leak.
+//
+//	go test ./elgamal -run xxx -bench BenchmarkEncodeDataTiming -benchtime 40000x
+func BenchmarkEncodeDataTiming(b *testing.B) {
+	var a, c []byte
+	best := 0
+	for v := range 1 << 12 {
+		d := []byte{byte(v >> 8), byte(v)}
+		_, k := refEncodeData(d)
+		if k == 0 && a == nil {
+			a = d
+		}
+		if k > best {
+			best, c = k, d
+		}
+	}
+	b.Logf("class a %x (counter 0), class b %x (counter %d)", a, c, best)
+	b.Run("EncodeData", func(b *testing.B) {
+		dudect(b, func(d []byte) { _, _ = EncodeData(d) }, a, c)
+	})
+	b.Run("vartime-reference", func(b *testing.B) {
+		dudect(b, func(d []byte) { DataEncodes(d) }, a, c)
+	})
+}
+
+// dudect times f on class a or b, drawn at random for each of b.N
+// samples, and reports Welch's t statistics between the classes: on all
+// samples and cropped at the pooled 99th, 90th and 50th percentiles.
+func dudect(b *testing.B, f func([]byte), ca, cb []byte) {
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	var class []bool
+	var ns []float64
+	for b.Loop() {
+		c := rng.IntN(2) == 1
+		d := ca
+		if c {
+			d = cb
+		}
+		t0 := time.Now()
+		f(d)
+		el := time.Since(t0)
+		class = append(class, c)
+		ns = append(ns, float64(el.Nanoseconds()))
+	}
+	skip := len(ns) / 100
+	class, ns = class[skip:], ns[skip:]
+	if len(ns) < 100 {
+		return
+	}
+	sorted := slices.Clone(ns)
+	slices.Sort(sorted)
+	b.ReportMetric(welchT(ns, class, math.Inf(1)), "t")
+	for _, p := range []struct {
+		q    float64
+		unit string
+	}{{0.99, "t_p99"}, {0.90, "t_p90"}, {0.50, "t_p50"}} {
+		b.ReportMetric(welchT(ns, class, sorted[int(p.q*float64(len(sorted)-1))]), p.unit)
+	}
+	b.ReportMetric(sorted[len(sorted)/2], "ns/median")
+}
+
+// welchT returns Welch's t statistic between the samples of class false
+// and class true that are at most crop.
+func welchT(ns []float64, class []bool, crop float64) float64 {
+	var n, mean, m2 [2]float64
+	for i, x := range ns {
+		if x > crop {
+			continue
+		}
+		k := 0
+		if class[i] {
+			k = 1
+		}
+		n[k]++
+		d := x - mean[k]
+		mean[k] += d / n[k]
+		m2[k] += d * (x - mean[k])
+	}
+	if n[0] < 2 || n[1] < 2 {
+		return 0
+	}
+	v0, v1 := m2[0]/(n[0]-1), m2[1]/(n[1]-1)
+	return (mean[0] - mean[1]) / math.Sqrt(v0/n[0]+v1/n[1])
+}
