@@ -148,6 +148,9 @@ const (
 	AdminOverrides AdminKind = 5
 	// AdminResult publishes the result (the protocol report, JSON).
 	AdminResult AdminKind = 6
+	// AdminRound closes a round of the trustee ceremony and opens the
+	// next (spec/board.md §3.1).
+	AdminRound AdminKind = 7
 )
 
 func (k AdminKind) String() string {
@@ -164,6 +167,8 @@ func (k AdminKind) String() string {
 		return "overrides"
 	case AdminResult:
 		return "result"
+	case AdminRound:
+		return "round"
 	}
 	return fmt.Sprintf("admin kind %d", uint8(k))
 }
@@ -223,7 +228,7 @@ func ParseAdminEntry(b []byte) (*AdminEntry, error) {
 	if uint64(len(b)) != uint64(adminHeader)+uint64(n)+ed25519.SignatureSize {
 		return nil, fmt.Errorf("%w: administrator entry: body length %d does not match the entry's %d bytes", ErrMalformed, n, len(b))
 	}
-	if a.Kind < AdminGenesis || a.Kind > AdminResult {
+	if a.Kind < AdminGenesis || a.Kind > AdminRound {
 		return nil, fmt.Errorf("%w: administrator entry: unknown kind %d", ErrMalformed, a.Kind)
 	}
 	a.Body = append([]byte(nil), b[adminHeader:adminHeader+int(n)]...)
@@ -263,3 +268,6 @@ func ChallengeEntry(ballot, opening []byte) []byte {
 
 // PhaseEntryBody is the body of an AdminPhase entry moving to p.
 func PhaseEntryBody(p Phase) []byte { return []byte{byte(p)} }
+
+// RoundEntryBody is the body of an AdminRound entry opening round r.
+func RoundEntryBody(r Round) []byte { return []byte{byte(r)} }

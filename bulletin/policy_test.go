@@ -66,7 +66,7 @@ func TestPolicySetupAndCeremony(t *testing.T) {
 	rejected(t, b, other.CeremonyEntries[0], bulletin.ReasonWrongElection)
 	// The manifest before the ceremony succeeded.
 	rejected(t, b, e.ManifestEntry(), bulletin.ReasonOutOfOrder)
-	n := len(e.CeremonyEntries) / 2 // commitments first, then shares
+	n := len(e.CeremonyEntries)/2 - 1 // the commitments, the round entry opening the shares, the shares
 	for _, c := range e.CeremonyEntries[:n+1] {
 		post(t, b, c)
 	}
@@ -305,4 +305,34 @@ func TestPolicyNoBallots(t *testing.T) {
 	require.Empty(t, b.DecryptionLists())
 	post(t, b, e.ResultEntry(boardResult(t, b)))
 	post(t, b, e.Phase(bulletin.PhasePublished))
+}
+
+// TestPolicyCeremonyRounds: each trustee entry kind only in its round of
+// the ceremony, rounds opened one at a time by the administrator, and the
+// manifest only once the ceremony is closed (spec/board.md §3.1).
+func TestPolicyCeremonyRounds(t *testing.T) {
+	e := newElection(t, scenario.Options{Voters: 3, Seed: 12})
+	b := openBoard(t, e, bulletin.NewMemoryStore())
+	post(t, b, e.Genesis())
+	rejected(t, b, e.Round(bulletin.RoundShares), bulletin.ReasonPhase)
+	post(t, b, e.Phase(bulletin.PhaseKeyCeremony))
+	// e.CeremonyEntries: c1 c2 [shares] s1 s2 [complaints] [responses] [closed].
+	c1, c2, sh, s1, s2 := e.CeremonyEntries[0], e.CeremonyEntries[1], e.CeremonyEntries[2], e.CeremonyEntries[3], e.CeremonyEntries[4]
+	rejected(t, b, s1, bulletin.ReasonOutOfOrder) // shares in round 1
+	rejected(t, b, e.Round(bulletin.RoundComplaints), bulletin.ReasonOutOfOrder)
+	rejected(t, b, e.Round(bulletin.RoundClosed), bulletin.ReasonOutOfOrder)
+	post(t, b, c1)
+	post(t, b, sh)
+	rejected(t, b, c2, bulletin.ReasonOutOfOrder) // round 1 is closed
+	post(t, b, s1)
+	rejected(t, b, e.ManifestEntry(), bulletin.ReasonOutOfOrder)
+	post(t, b, e.Round(bulletin.RoundComplaints))
+	rejected(t, b, s2, bulletin.ReasonOutOfOrder) // round 2 is closed
+	post(t, b, e.Round(bulletin.RoundResponses))
+	post(t, b, e.Round(bulletin.RoundClosed))
+	rejected(t, b, e.Round(bulletin.RoundClosed+1), bulletin.ReasonOutOfOrder)
+	rejected(t, b, bulletin.NewAdminEntry(e.Origin, bulletin.AdminRound, []byte{3, 4}, e.Admin).Bytes(), bulletin.ReasonMalformed)
+	// Only trustee 1 dealt: the ceremony fails (2 of 2 needed), so the
+	// manifest is refused all the same.
+	rejected(t, b, e.ManifestEntry(), bulletin.ReasonOutOfOrder)
 }

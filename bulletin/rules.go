@@ -6,6 +6,39 @@ import (
 	"github.com/urnavote/urna/elgamal/threshold"
 )
 
+// Round is a round of the trustee ceremony (spec/board.md §3.1). The move
+// to key-ceremony opens round 1; the administrator closes each round by
+// opening the next, one at a time.
+type Round uint8
+
+const (
+	RoundCommitments Round = 1 // commitments
+	RoundShares      Round = 2 // shares
+	RoundComplaints  Round = 3 // complaints
+	RoundResponses   Round = 4 // responses
+	RoundClosed      Round = 5 // the ceremony is over: the manifest may follow
+	numRounds              = 6
+)
+
+var roundNames = [numRounds]string{"", "commitments", "shares", "complaints", "responses", "closed"}
+
+func (r Round) String() string {
+	if r > 0 && int(r) < numRounds {
+		return roundNames[r]
+	}
+	return fmt.Sprintf("round %d", uint8(r))
+}
+
+// ParseRound returns the round with the given name.
+func ParseRound(s string) (Round, error) {
+	for i, n := range roundNames {
+		if i > 0 && n == s {
+			return Round(i), nil
+		}
+	}
+	return 0, fmt.Errorf("bulletin: unknown ceremony round %q (one of shares, complaints, responses, closed)", s)
+}
+
 // Kind is what an entry is, for the phase rules.
 type Kind uint8
 
@@ -24,11 +57,12 @@ const (
 	KindStage
 	KindBallot
 	KindChallenge
+	KindRound
 )
 
 var kindNames = [...]string{"", "the genesis entry", "a phase entry", "the manifest", "a credentials entry", "an overrides entry",
 	"the result", "a commitment entry", "a shares entry", "a complaint entry", "a response entry",
-	"a decryption-shares entry", "a mix stage", "a ballot", "a challenge"}
+	"a decryption-shares entry", "a mix stage", "a ballot", "a challenge", "a round entry"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && k > 0 {
@@ -58,6 +92,13 @@ var admits = map[Kind]Phase{
 	KindCommitment: PhaseKeyCeremony, KindShares: PhaseKeyCeremony, KindComplaint: PhaseKeyCeremony,
 	KindResponse: PhaseKeyCeremony, KindBallot: PhaseOpen, KindChallenge: PhaseOpen, KindOverrides: PhaseClosed,
 	KindStage: PhaseMixing, KindDecryptionShares: PhaseDecrypting, KindResult: PhaseDecrypting,
+	KindRound: PhaseKeyCeremony,
+}
+
+// roundOf is the ceremony round that admits each trustee entry kind.
+var roundOf = map[Kind]Round{
+	KindCommitment: RoundCommitments, KindShares: RoundShares,
+	KindComplaint: RoundComplaints, KindResponse: RoundResponses,
 }
 
 // Event is one entry as the rules see it: its kind and the few fields of
@@ -67,6 +108,8 @@ type Event struct {
 	Index int64 // the entry's index in the log
 	// Next is the phase a phase entry moves to.
 	Next Phase
+	// NextRound is the ceremony round a round entry opens.
+	NextRound Round
 	// Sender is the trustee of a trustee entry; Complainer the trustee a
 	// response answers (the first 4 bytes of its body).
 	Sender, Complainer uint32
@@ -94,7 +137,7 @@ type Rules struct {
 	manifest    bool
 	credentials int
 	result      bool
-	dealt       bool
+	round       Round
 	ceremony    map[[3]uint32]bool           // (kind, sender, complainer)
 	shares      map[[32]byte]map[uint32]bool // list hash → trustees
 }
@@ -135,12 +178,19 @@ func (r *Rules) Check(e *Event) *RejectError {
 		if r.manifest {
 			return reject(ReasonDuplicate, "a manifest is already on the board")
 		}
+		if r.round != RoundClosed {
+			return reject(ReasonOutOfOrder, "the manifest comes after the ceremony, which is in round %d (%s): the administrator closes it with a round entry (spec/board.md §3.1)", r.round, r.round)
+		}
+	case KindRound:
+		if e.NextRound != r.round+1 || int(e.NextRound) >= numRounds {
+			return reject(ReasonOutOfOrder, "round: cannot move the ceremony from round %d (%s) to %s; the next round is %d (%s)", r.round, r.round, e.NextRound, r.round+1, r.round+1)
+		}
 	case KindCommitment, KindShares, KindComplaint, KindResponse:
 		if r.manifest {
 			return phaseReject(r.Phase, e.Kind.String()+" after the manifest (the ceremony ends with the manifest)")
 		}
-		if e.Kind == KindCommitment && r.dealt {
-			return reject(ReasonOutOfOrder, "commitment of trustee %d: round 1 closed when the first shares were dealt (spec/threshold.md §3)", e.Sender)
+		if want := roundOf[e.Kind]; r.round != want {
+			return reject(ReasonOutOfOrder, "%s of trustee %d in round %d (%s) of the ceremony; it belongs to round %d (%s) (spec/board.md §3.1)", e.Kind, e.Sender, r.round, r.round, want, want)
 		}
 		// A second entry, even with the same body under another
 		// signature, would make the ceremony see equivocation
@@ -225,14 +275,17 @@ func (r *Rules) Apply(e *Event) {
 		r.genesis = true
 	case KindPhase:
 		r.Phase = e.Next
+		if e.Next == PhaseKeyCeremony {
+			r.round = RoundCommitments
+		}
+	case KindRound:
+		r.round = e.NextRound
 	case KindManifest:
 		r.manifest = true
 	case KindCredentials:
 		r.credentials++
 	case KindResult:
 		r.result = true
-	case KindShares:
-		r.dealt = true
 	case KindDecryptionShares:
 		if r.shares[e.List] == nil {
 			r.shares[e.List] = map[uint32]bool{}

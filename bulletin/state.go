@@ -204,6 +204,12 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 	if a.Kind == AdminResult {
 		ev.Lists = len(s.lists)
 	}
+	if a.Kind == AdminRound {
+		if len(a.Body) != 1 {
+			return reject(ReasonMalformed, "round entry body of %d bytes, want 1", len(a.Body)), nil
+		}
+		ev.NextRound = Round(a.Body[0])
+	}
 	if rej := s.rules.Check(ev); rej != nil {
 		return rej, nil
 	}
@@ -282,6 +288,7 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 var adminKinds = map[AdminKind]Kind{
 	AdminGenesis: KindGenesis, AdminPhase: KindPhase, AdminManifest: KindManifest,
 	AdminCredentials: KindCredentials, AdminOverrides: KindOverrides, AdminResult: KindResult,
+	AdminRound: KindRound,
 }
 
 func (s *state) admitPhase(c *admitCtx, body []byte, index int64) (*RejectError, error) {

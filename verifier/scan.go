@@ -247,6 +247,7 @@ var adminKinds = map[bulletin.AdminKind]bulletin.Kind{
 	bulletin.AdminGenesis: bulletin.KindGenesis, bulletin.AdminPhase: bulletin.KindPhase,
 	bulletin.AdminManifest: bulletin.KindManifest, bulletin.AdminCredentials: bulletin.KindCredentials,
 	bulletin.AdminOverrides: bulletin.KindOverrides, bulletin.AdminResult: bulletin.KindResult,
+	bulletin.AdminRound: bulletin.KindRound,
 }
 
 // scanAdmin checks an administrator entry: its form and signature and,
@@ -315,6 +316,13 @@ func (v *run) scanAdmin(i int64, e []byte, rule func(*bulletin.Event) bool) {
 		if rule(ev) && ev.Next == bulletin.PhaseMixing {
 			s.lists = v.listsToDecrypt()
 		}
+	case bulletin.AdminRound:
+		if len(a.Body) != 1 {
+			v3("round", "round entry body of %d bytes, want 1", len(a.Body))
+			return
+		}
+		ev.NextRound = bulletin.Round(a.Body[0])
+		rule(ev)
 	case bulletin.AdminResult:
 		ev.Lists = s.lists
 		if rule(ev) {

@@ -248,7 +248,9 @@ func boardEntryCommand() *cli.Command {
 		Description: `The entry commands write entries signed with the administrator's key, to
 post with 'urna board post'. An election's board starts with genesis, then
 moves through the phases: key-ceremony (post the trustees' ceremony
-entries, the manifest and the credentials), open (ballots), closed
+entries, closing each round of the ceremony with 'round shares',
+'round complaints', 'round responses' and 'round closed', then the
+manifest; the credentials at any time of the phase), open (ballots), closed
 (overrides), mixing, decrypting (decryption shares, the result) and
 published.`,
 		Subcommands: []*cli.Command{
@@ -257,6 +259,8 @@ published.`,
 				&cli.StringFlag{Name: "setup", Usage: "the ceremony setup `FILE` from 'urna trustee setup'", Required: true}),
 			sub("phase", "move the election to the next phase",
 				"urna board entry phase --origin ORIGIN --admin admin.key -o FILE PHASE", entryPhase, true),
+			sub("round", "close a round of the trustee ceremony and open the next",
+				"urna board entry round --origin ORIGIN --admin admin.key -o FILE ROUND", entryRound, true),
 			sub("manifest", "publish the election manifest, and print the election fingerprint",
 				"urna board entry manifest --origin ORIGIN --admin admin.key --manifest manifest.json [--genesis FILE --board-key FILE] -o FILE", entryManifest, false,
 				&cli.StringFlag{Name: "manifest", Usage: "the election manifest `FILE`", Required: true},
@@ -415,6 +419,19 @@ func entryPhase(c *cli.Context) error {
 		return errorWithHint("the board starts in phase setup; no entry moves to it", "post the genesis entry first")
 	}
 	return writeEntry(c, bulletin.AdminPhase, bulletin.PhaseEntryBody(p))
+}
+
+func entryRound(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return errorWithHint(fmt.Sprintf("board entry round takes one round name, got %d arguments", c.NArg()),
+			"the rounds after the commitments are shares, complaints, responses and closed")
+	}
+	r, err := bulletin.ParseRound(c.Args().First())
+	if err != nil || r == bulletin.RoundCommitments {
+		return errorWithHint(fmt.Sprintf("%q is not a round to open", c.Args().First()),
+			"the move to key-ceremony opens the commitments; then open shares, complaints, responses and closed, one at a time")
+	}
+	return writeEntry(c, bulletin.AdminRound, bulletin.RoundEntryBody(r))
 }
 
 func entryManifest(c *cli.Context) error {

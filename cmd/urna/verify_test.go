@@ -136,7 +136,7 @@ func TestVerifyCommand(t *testing.T) {
 	stderr.Reset()
 	code = run([]string{"urna", "verify", "--election", other, dir}, &stdout, &stderr)
 	require.Equal(t, 1, code)
-	require.Contains(t, stderr.String(), "urna: verification failed at step V5 (Manifest and election fingerprint): entry 6: election fingerprint: this record is the election with the fingerprint "+fp)
+	require.Contains(t, stderr.String(), "urna: verification failed at step V5 (Manifest and election fingerprint): entry 10: election fingerprint: this record is the election with the fingerprint "+fp)
 	require.True(t, strings.HasPrefix(stdout.String(), "NOT VERIFIED: "), stdout.String())
 
 	// A malformed fingerprint is refused before anything is read.

@@ -50,7 +50,8 @@ type Election struct {
 	BoardSeed  ed25519.PrivateKey // the board's signing key
 	Setup      *threshold.Setup
 	Identities []*threshold.Identity
-	// CeremonyEntries are the trustee ceremony's entries, in posting order.
+	// CeremonyEntries are the trustee ceremony's entries in posting order,
+	// with the administrator's round entries between the rounds.
 	CeremonyEntries [][]byte
 	Result          *threshold.Result
 	KeyShares       []*threshold.KeyShare
@@ -213,10 +214,25 @@ func (e *Election) ceremony() error {
 		e.Result = res
 		e.KeyShares = append(e.KeyShares, ks)
 	}
-	for _, en := range entries {
+	// The administrator closes each round of the ceremony (spec/board.md
+	// §3.1): the commitments, the shares, then empty rounds of complaints
+	// and responses.
+	n := len(e.Identities)
+	for k, en := range entries {
+		if k == n {
+			e.CeremonyEntries = append(e.CeremonyEntries, e.Round(bulletin.RoundShares))
+		}
 		e.CeremonyEntries = append(e.CeremonyEntries, en.Bytes())
 	}
+	for _, r := range []bulletin.Round{bulletin.RoundComplaints, bulletin.RoundResponses, bulletin.RoundClosed} {
+		e.CeremonyEntries = append(e.CeremonyEntries, e.Round(r))
+	}
 	return nil
+}
+
+// Round returns the entry opening round r of the trustee ceremony.
+func (e *Election) Round(r bulletin.Round) []byte {
+	return e.admin(bulletin.AdminRound, bulletin.RoundEntryBody(r))
 }
 
 func (e *Election) admin(kind bulletin.AdminKind, body []byte) []byte {
