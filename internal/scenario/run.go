@@ -417,8 +417,14 @@ func (r *runner) setup(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	return fmt.Sprintf("%d entries: genesis, %d ceremony entries, manifest, %s",
-		len(steps), len(e.CeremonyEntries), plural(len(e.VoterIDs), "credential", "credentials")), nil
+	rounds := 0
+	for _, c := range e.CeremonyEntries {
+		if t, _ := bulletin.EntryType(c); t == bulletin.TypeAdmin {
+			rounds++
+		}
+	}
+	return fmt.Sprintf("%d entries: genesis, %d ceremony entries in %d rounds, manifest, %s",
+		len(steps), len(e.CeremonyEntries)-rounds, rounds+1, plural(len(e.VoterIDs), "credential", "credentials")), nil
 }
 
 // stream returns the deterministic random stream of ballot i of Run.
@@ -756,7 +762,7 @@ func (r *runner) decrypting(ctx context.Context) (string, error) {
 	}
 	how := ""
 	if verified != nil {
-		how = "; verified V1–V10 first"
+		how = ", verified first"
 	}
 	return fmt.Sprintf("%d lists, %d ciphertexts, shares from %d trustees%s", len(lists), cts, t, how), nil
 }
