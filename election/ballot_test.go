@@ -385,7 +385,9 @@ func FuzzParseBallot(f *testing.F) {
 
 func Example() {
 	// A registrar issues credentials; the public list goes on the board.
-	reg, _ := GenerateCredentials([]string{"alice", "bob"}, rand.NewChaCha8([32]byte{1}))
+	// Each voter gets their credential once; the registrar keeps only the
+	// public mapping.
+	reg, creds, _ := GenerateCredentials([]string{"alice", "bob"}, rand.NewChaCha8([32]byte{1}))
 	fmt.Println("eligible credentials:", len(reg.PublicList()))
 
 	key, _ := elgamal.GenerateKey(rand.NewChaCha8([32]byte{2}))
@@ -397,7 +399,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	alice, _ := reg.Credential("alice")
+	alice := creds[0]
 	choices := Choices{"q1": {0}} // "yes"
 	b, opening, _ := EncryptBallot(m, alice, choices, rand.NewChaCha8([32]byte{3}))
 

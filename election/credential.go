@@ -21,8 +21,12 @@ const (
 	// CredentialPrefix starts the text encoding of a secret credential:
 	// "urna-credential/v1 " ‖ base64url(seed), unpadded, then "\n".
 	CredentialPrefix = "urna-credential/v1 "
-	// RegistrarHeader is the first line of the registrar's private mapping.
-	RegistrarHeader = "urna-registrar/v1\n"
+	// RegistrarHeader is the first line of the registrar file: the
+	// mapping from voter IDs to public credentials, with no secrets.
+	RegistrarHeader = "urna-registrar/v2\n"
+	// registrarHeaderV1 started the retired registrar file that held
+	// every voter's seed.
+	registrarHeaderV1 = "urna-registrar/v1\n"
 	// CredentialPublicSize is the length of a public credential: an
 	// Ed25519 public key.
 	CredentialPublicSize = ed25519.PublicKeySize
@@ -34,11 +38,18 @@ const (
 // is malformed.
 var ErrCredential = errors.New("invalid credential encoding")
 
+// ErrRegistrarV1 means a registrar file is of the retired version 1, which
+// kept every voter's secret seed. It is refused rather than read: whoever
+// holds it can sign ballots in any voter's name, so it should be
+// destroyed, and the election's credentials issued afresh if it was used.
+var ErrRegistrarV1 = fmt.Errorf("%w: an urna-registrar/v1 file holds the voters' secret credentials and is no longer accepted; destroy it and issue new credentials with 'urna registrar new'", ErrCredential)
+
 // Credential is a voter's secret signing credential, in the style of
 // Belenios: an Ed25519 key whose public half is published on the list of
 // eligible credentials, so that anyone can check that every ballot on the
 // board was cast by an eligible credential, while only the registrar knows
-// which voter holds which credential.
+// which voter holds which credential. Only the voter holds the secret:
+// the registrar delivers it once and keeps the public half alone.
 type Credential struct {
 	priv ed25519.PrivateKey
 }
@@ -118,12 +129,16 @@ func CheckPublicCredential(pub []byte) error {
 	return nil
 }
 
-// Registrar holds the secret mapping from voter IDs to credentials. It
+// Registrar holds the registrar's mapping from voter IDs to public
+// credentials, and nothing secret: the voters' secret credentials leave
+// GenerateCredentials once, for delivery, and are never kept. It
 // publishes only the sorted list of public credentials (PublicList), and
-// alone can tell which voter a public credential belongs to (VoterOf), for
-// example to cross-check postal votes.
+// alone can tell which voter a public credential belongs to (VoterOf,
+// PublicCredential), for example to cancel e-votes (overrides) or to
+// cross-check postal votes. Nothing reachable from a Registrar can sign a
+// ballot.
 type Registrar struct {
-	byVoter map[string]*Credential
+	byVoter map[string][32]byte
 	byPub   map[[32]byte]string
 }
 
@@ -150,40 +165,44 @@ func CheckVoterID(id string) error {
 
 // GenerateCredentials creates one credential per voter ID, reading the
 // seeds from rand in the order given. It rejects empty, malformed and
-// duplicate IDs.
-func GenerateCredentials(voterIDs []string, rand io.Reader) (*Registrar, error) {
+// duplicate IDs. It returns the registrar's public mapping and the
+// voters' secret credentials, creds[i] belonging to voterIDs[i], for
+// delivery to the voters once: the caller hands each credential to its
+// voter and keeps none of them (spec/ballot.md §1.3).
+func GenerateCredentials(voterIDs []string, rand io.Reader) (reg *Registrar, creds []*Credential, err error) {
 	if len(voterIDs) == 0 {
-		return nil, errors.New("election: generate credentials: no voters")
+		return nil, nil, errors.New("election: generate credentials: no voters")
 	}
 	r := newRegistrar(len(voterIDs))
+	creds = make([]*Credential, 0, len(voterIDs))
 	for i, id := range voterIDs {
 		if err := CheckVoterID(id); err != nil {
-			return nil, fmt.Errorf("election: generate credentials: voter %d: %w", i, err)
+			return nil, nil, fmt.Errorf("election: generate credentials: voter %d: %w", i, err)
 		}
 		if _, dup := r.byVoter[id]; dup {
-			return nil, fmt.Errorf("election: generate credentials: duplicate voter ID %q", id)
+			return nil, nil, fmt.Errorf("election: generate credentials: duplicate voter ID %q", id)
 		}
 		c, err := NewCredential(rand)
 		if err != nil {
-			return nil, fmt.Errorf("election: generate credentials: %w", err)
+			return nil, nil, fmt.Errorf("election: generate credentials: %w", err)
 		}
-		if err := r.add(id, c); err != nil {
-			return nil, fmt.Errorf("election: generate credentials: %w", err)
+		if err := r.add(id, c.public()); err != nil {
+			return nil, nil, fmt.Errorf("election: generate credentials: %w", err)
 		}
+		creds = append(creds, c)
 	}
-	return r, nil
+	return r, creds, nil
 }
 
 func newRegistrar(n int) *Registrar {
-	return &Registrar{byVoter: make(map[string]*Credential, n), byPub: make(map[[32]byte]string, n)}
+	return &Registrar{byVoter: make(map[string][32]byte, n), byPub: make(map[[32]byte]string, n)}
 }
 
-func (r *Registrar) add(id string, c *Credential) error {
-	pub := c.public()
+func (r *Registrar) add(id string, pub [32]byte) error {
 	if _, dup := r.byPub[pub]; dup {
 		return fmt.Errorf("%w: duplicate public credential", ErrCredential)
 	}
-	r.byVoter[id] = c
+	r.byVoter[id] = pub
 	r.byPub[pub] = id
 	return nil
 }
@@ -202,10 +221,10 @@ func (r *Registrar) PublicList() [][32]byte {
 	return out
 }
 
-// Credential returns the credential of a voter.
-func (r *Registrar) Credential(voterID string) (*Credential, bool) {
-	c, ok := r.byVoter[voterID]
-	return c, ok
+// PublicCredential returns the public credential of a voter.
+func (r *Registrar) PublicCredential(voterID string) ([32]byte, bool) {
+	pub, ok := r.byVoter[voterID]
+	return pub, ok
 }
 
 // VoterOf returns the voter holding the public credential pub.
@@ -217,9 +236,9 @@ func (r *Registrar) VoterOf(pub []byte) (string, bool) {
 	return id, ok
 }
 
-// Bytes returns the registrar's secret mapping as text: RegistrarHeader,
-// then one line "<voter ID> <base64url seed>\n" per voter, in ascending
-// byte order of voter ID.
+// Bytes returns the registrar's mapping as text: RegistrarHeader, then one
+// line "<voter ID> <base64url public credential>\n" per voter, in
+// ascending byte order of voter ID. It holds no secret credential.
 func (r *Registrar) Bytes() []byte {
 	ids := make([]string, 0, len(r.byVoter))
 	for id := range r.byVoter {
@@ -229,9 +248,10 @@ func (r *Registrar) Bytes() []byte {
 	var b strings.Builder
 	b.WriteString(RegistrarHeader)
 	for _, id := range ids {
+		pub := r.byVoter[id]
 		b.WriteString(id)
 		b.WriteByte(' ')
-		b.WriteString(base64.RawURLEncoding.EncodeToString(r.byVoter[id].priv.Seed()))
+		b.WriteString(base64.RawURLEncoding.EncodeToString(pub[:]))
 		b.WriteByte('\n')
 	}
 	return []byte(b.String())
@@ -239,11 +259,16 @@ func (r *Registrar) Bytes() []byte {
 
 // ParseRegistrar decodes the encoding of Registrar.Bytes strictly: exact
 // header, at least one voter, valid IDs in strictly ascending order,
-// canonical seeds, distinct credentials, every line ending in a newline.
+// canonical base64url of valid public credentials, distinct credentials,
+// every line ending in a newline. It refuses a version 1 registrar file,
+// which held the voters' secret seeds, with ErrRegistrarV1.
 func ParseRegistrar(b []byte) (*Registrar, error) {
+	if strings.HasPrefix(string(b), registrarHeaderV1) {
+		return nil, fmt.Errorf("election: registrar: %w", ErrRegistrarV1)
+	}
 	s, ok := strings.CutPrefix(string(b), RegistrarHeader)
 	if !ok {
-		return nil, fmt.Errorf("election: registrar: %w: missing header", ErrCredential)
+		return nil, fmt.Errorf("election: registrar: %w: missing %q header", ErrCredential, strings.TrimSpace(RegistrarHeader))
 	}
 	if s == "" {
 		return nil, fmt.Errorf("election: registrar: %w: no voters", ErrCredential)
@@ -255,9 +280,9 @@ func ParseRegistrar(b []byte) (*Registrar, error) {
 	r := newRegistrar(len(lines))
 	prev := ""
 	for i, line := range lines {
-		id, seedText, ok := strings.Cut(line, " ")
+		id, pubText, ok := strings.Cut(line, " ")
 		if !ok {
-			return nil, fmt.Errorf("election: registrar: line %d: %w: want \"<voter ID> <seed>\"", i+2, ErrCredential)
+			return nil, fmt.Errorf("election: registrar: line %d: %w: want \"<voter ID> <public credential>\"", i+2, ErrCredential)
 		}
 		if err := CheckVoterID(id); err != nil {
 			return nil, fmt.Errorf("election: registrar: line %d: %w: %w", i+2, ErrCredential, err)
@@ -266,15 +291,31 @@ func ParseRegistrar(b []byte) (*Registrar, error) {
 			return nil, fmt.Errorf("election: registrar: line %d: %w: voter IDs not strictly ascending", i+2, ErrCredential)
 		}
 		prev = id
-		seed, err := decodeSeed(seedText)
+		pub, err := decodePublic(pubText)
 		if err != nil {
 			return nil, fmt.Errorf("election: registrar: line %d: %w", i+2, err)
 		}
-		if err := r.add(id, &Credential{priv: ed25519.NewKeyFromSeed(seed)}); err != nil {
+		if err := r.add(id, pub); err != nil {
 			return nil, fmt.Errorf("election: registrar: line %d: %w", i+2, err)
 		}
 	}
 	return r, nil
+}
+
+// decodePublic decodes the canonical unpadded base64url of a valid public
+// credential.
+func decodePublic(s string) ([32]byte, error) {
+	if len(s) != base64.RawURLEncoding.EncodedLen(CredentialPublicSize) {
+		return [32]byte{}, fmt.Errorf("%w: public credential is %d characters, want %d", ErrCredential, len(s), base64.RawURLEncoding.EncodedLen(CredentialPublicSize))
+	}
+	pub, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil || len(pub) != CredentialPublicSize {
+		return [32]byte{}, fmt.Errorf("%w: public credential is not canonical base64url", ErrCredential)
+	}
+	if err := CheckPublicCredential(pub); err != nil {
+		return [32]byte{}, err
+	}
+	return [32]byte(pub), nil
 }
 
 // MarshalPublicList encodes a list of public credentials as their

@@ -2,6 +2,7 @@ package election
 
 import (
 	"encoding/hex"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -325,11 +326,11 @@ func TestApprovalBlankNotAvailable(t *testing.T) {
 
 func TestPostalExport(t *testing.T) {
 	m, _ := tallyManifest(t, RevotingLastCounts)
-	reg, err := GenerateCredentials([]string{"voter-c", "voter-a", "voter-b"}, seeded(3))
+	ids := []string{"voter-c", "voter-a", "voter-b"}
+	reg, creds, err := GenerateCredentials(ids, seeded(3))
 	require.NoError(t, err)
 	v := func(id string) voter {
-		c, ok := reg.Credential(id)
-		require.True(t, ok)
+		c := creds[slices.Index(ids, id)]
 		return voter{c, [32]byte(c.Public())}
 	}
 	board := []*Ballot{

@@ -56,9 +56,15 @@ type Election struct {
 	Result          *threshold.Result
 	KeyShares       []*threshold.KeyShare
 	Manifest        *election.Manifest
-	Registrar       *election.Registrar
-	VoterIDs        []string
-	Rand            io.Reader
+	// Registrar is the registrar's public mapping from voter IDs to
+	// public credentials; it holds no secret.
+	Registrar *election.Registrar
+	VoterIDs  []string
+	// Credentials are the voters' secret credentials, Credentials[v]
+	// belonging to VoterIDs[v]: the scenario plays every voter, so it
+	// keeps what each voter received from the registrar.
+	Credentials []*election.Credential
+	Rand        io.Reader
 }
 
 // Approval1of5 is a one-contest manifest: choose 1 of 5 candidates,
@@ -177,7 +183,7 @@ func New(o Options) (*Election, error) {
 	for i := range o.Voters {
 		e.VoterIDs = append(e.VoterIDs, fmt.Sprintf("voter-%06d", i+1))
 	}
-	if e.Registrar, err = election.GenerateCredentials(e.VoterIDs, r); err != nil {
+	if e.Registrar, e.Credentials, err = election.GenerateCredentials(e.VoterIDs, r); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -270,8 +276,8 @@ func (e *Election) CredentialsEntry() []byte {
 func (e *Election) OverridesEntry(voters ...int) []byte {
 	var list [][32]byte
 	for _, v := range voters {
-		c, _ := e.Registrar.Credential(e.VoterIDs[v])
-		list = append(list, [32]byte(c.Public()))
+		pub, _ := e.Registrar.PublicCredential(e.VoterIDs[v])
+		list = append(list, pub)
 	}
 	return e.admin(bulletin.AdminOverrides, election.MarshalPublicList(list))
 }
@@ -279,11 +285,8 @@ func (e *Election) OverridesEntry(voters ...int) []byte {
 // ResultEntry returns the result entry with the given JSON body.
 func (e *Election) ResultEntry(body []byte) []byte { return e.admin(bulletin.AdminResult, body) }
 
-// Credential returns voter v's credential.
-func (e *Election) Credential(v int) *election.Credential {
-	c, _ := e.Registrar.Credential(e.VoterIDs[v])
-	return c
-}
+// Credential returns voter v's secret credential, as delivered to them.
+func (e *Election) Credential(v int) *election.Credential { return e.Credentials[v] }
 
 // RandomChoices returns valid random choices for every contest.
 func (e *Election) RandomChoices(r *rand.Rand) election.Choices {
