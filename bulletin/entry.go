@@ -151,6 +151,9 @@ const (
 	// AdminRound closes a round of the trustee ceremony and opens the
 	// next (spec/board.md §3.1).
 	AdminRound AdminKind = 7
+	// AdminRestart abandons the trustee ceremony and starts a new one
+	// with the ceremony setup in its body (spec/board.md §3.1).
+	AdminRestart AdminKind = 8
 )
 
 func (k AdminKind) String() string {
@@ -169,6 +172,8 @@ func (k AdminKind) String() string {
 		return "result"
 	case AdminRound:
 		return "round"
+	case AdminRestart:
+		return "restart"
 	}
 	return fmt.Sprintf("admin kind %d", uint8(k))
 }
@@ -228,7 +233,7 @@ func ParseAdminEntry(b []byte) (*AdminEntry, error) {
 	if uint64(len(b)) != uint64(adminHeader)+uint64(n)+ed25519.SignatureSize {
 		return nil, fmt.Errorf("%w: administrator entry: body length %d does not match the entry's %d bytes", ErrMalformed, n, len(b))
 	}
-	if a.Kind < AdminGenesis || a.Kind > AdminRound {
+	if a.Kind < AdminGenesis || a.Kind > AdminRestart {
 		return nil, fmt.Errorf("%w: administrator entry: unknown kind %d", ErrMalformed, a.Kind)
 	}
 	a.Body = append([]byte(nil), b[adminHeader:adminHeader+int(n)]...)

@@ -55,13 +55,14 @@ func ParseFingerprint(s string) (Fingerprint, error) {
 
 // ElectionFingerprint returns the fingerprint of the election whose board
 // has the verifier key boardKey, whose genesis entry has the body genesis
-// (administrator key ‖ ceremony setup) and whose manifest entry has the
-// body manifest (the canonical manifest JSON):
+// (administrator key ‖ ceremony setup), whose manifest entry has the body
+// manifest (the canonical manifest JSON) and whose ceremony was restarted
+// with the setups restarts, in log order (usually none):
 //
-//	SHA-256(LabelFingerprint ‖ u16 len(vkey) ‖ vkey ‖ SHA-256(genesis) ‖ SHA-256(manifest))
+//	SHA-256(LabelFingerprint ‖ u16 len(vkey) ‖ vkey ‖ SHA-256(genesis) ‖ SHA-256(manifest) ‖ SHA-256(restart_1) ‖ …)
 //
 // with vkey the canonical text of the board key.
-func ElectionFingerprint(boardKey *BoardKey, genesis, manifest []byte) Fingerprint {
+func ElectionFingerprint(boardKey *BoardKey, genesis, manifest []byte, restarts ...[]byte) Fingerprint {
 	vkey := boardKey.String()
 	h := sha256.New()
 	h.Write([]byte(LabelFingerprint))
@@ -70,6 +71,10 @@ func ElectionFingerprint(boardKey *BoardKey, genesis, manifest []byte) Fingerpri
 	g, m := sha256.Sum256(genesis), sha256.Sum256(manifest)
 	h.Write(g[:])
 	h.Write(m[:])
+	for _, r := range restarts {
+		d := sha256.Sum256(r)
+		h.Write(d[:])
+	}
 	return Fingerprint(h.Sum(nil))
 }
 
@@ -133,14 +138,20 @@ func (k *BoardKey) Equal(o *BoardKey) bool {
 }
 
 // FingerprintOfEntries returns the election fingerprint from the board key
-// and the genesis and manifest administrator entries as posted, checking
-// that each is the administrator entry of its kind for this board.
-func FingerprintOfEntries(boardKey *BoardKey, genesis, manifest []byte) (Fingerprint, error) {
-	bodies := [2][]byte{}
-	for i, x := range []struct {
+// and the genesis, manifest and restart administrator entries as posted,
+// checking that each is the administrator entry of its kind for this
+// board.
+func FingerprintOfEntries(boardKey *BoardKey, genesis, manifest []byte, restarts ...[]byte) (Fingerprint, error) {
+	type want struct {
 		b    []byte
 		kind AdminKind
-	}{{genesis, AdminGenesis}, {manifest, AdminManifest}} {
+	}
+	ws := []want{{genesis, AdminGenesis}, {manifest, AdminManifest}}
+	for _, r := range restarts {
+		ws = append(ws, want{r, AdminRestart})
+	}
+	bodies := make([][]byte, len(ws))
+	for i, x := range ws {
 		a, err := ParseAdminEntry(x.b)
 		if err != nil {
 			return Fingerprint{}, err
@@ -153,5 +164,5 @@ func FingerprintOfEntries(boardKey *BoardKey, genesis, manifest []byte) (Fingerp
 		}
 		bodies[i] = a.Body
 	}
-	return ElectionFingerprint(boardKey, bodies[0], bodies[1]), nil
+	return ElectionFingerprint(boardKey, bodies[0], bodies[1], bodies[2:]...), nil
 }

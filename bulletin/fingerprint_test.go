@@ -92,6 +92,13 @@ func TestElectionFingerprint(t *testing.T) {
 	assert.Equal(t, Fingerprint(sha256.Sum256(in)), got)
 	assert.Len(t, LabelFingerprint, 29)
 
+	// A restarted ceremony: the restart bodies follow, hashed, in order.
+	r1, r2 := []byte("setup 2"), []byte("setup 3")
+	d1, d2 := sha256.Sum256(r1), sha256.Sum256(r2)
+	restarted := append(append(append([]byte{}, in...), d1[:]...), d2[:]...)
+	assert.Equal(t, Fingerprint(sha256.Sum256(restarted)), ElectionFingerprint(k, genesis, manifest, r1, r2))
+	assert.NotEqual(t, ElectionFingerprint(k, genesis, manifest, r1, r2), ElectionFingerprint(k, genesis, manifest, r2, r1))
+
 	other, _ := testBoardKey(t, 2)
 	assert.NotEqual(t, got, ElectionFingerprint(other, genesis, manifest))
 	assert.NotEqual(t, got, ElectionFingerprint(k, append(genesis, 0), manifest))
@@ -106,6 +113,13 @@ func TestFingerprintOfEntries(t *testing.T) {
 	fp, err := FingerprintOfEntries(k, gen, man)
 	require.NoError(t, err)
 	assert.Equal(t, ElectionFingerprint(k, []byte("genesis body"), []byte("manifest body")), fp)
+
+	rs := NewAdminEntry(testOrigin, AdminRestart, []byte("setup 2"), admin).Bytes()
+	fp2, err := FingerprintOfEntries(k, gen, man, rs)
+	require.NoError(t, err)
+	assert.Equal(t, ElectionFingerprint(k, []byte("genesis body"), []byte("manifest body"), []byte("setup 2")), fp2)
+	_, err = FingerprintOfEntries(k, gen, man, man)
+	assert.ErrorContains(t, err, "not a restart entry")
 
 	_, err = FingerprintOfEntries(k, man, gen)
 	assert.ErrorContains(t, err, "not a genesis entry")

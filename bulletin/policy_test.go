@@ -336,3 +336,40 @@ func TestPolicyCeremonyRounds(t *testing.T) {
 	// manifest is refused all the same.
 	rejected(t, b, e.ManifestEntry(), bulletin.ReasonOutOfOrder)
 }
+
+// TestPolicyRestart: the administrator abandons a ceremony and starts a
+// new one with another setup (spec/board.md §3.1); the old ceremony's
+// entries no longer count, and no restart follows the manifest.
+func TestPolicyRestart(t *testing.T) {
+	e := newElection(t, scenario.Options{Voters: 3, Seed: 13, Restart: true})
+	b := openBoard(t, e, bulletin.NewMemoryStore())
+	post(t, b, e.Genesis())
+	restart := e.CeremonyEntries[1]
+	rejected(t, b, restart, bulletin.ReasonPhase) // not before the key ceremony
+	post(t, b, e.Phase(bulletin.PhaseKeyCeremony))
+	old := e.CeremonyEntries[0] // a commitment of the first ceremony
+	post(t, b, old)
+	post(t, b, restart)
+	// The first ceremony's setup again: refused.
+	r := post(t, b, restart) // the same entry again: idempotent
+	require.True(t, r.Existing)
+	g, err := bulletin.ParseAdminEntry(e.Genesis())
+	require.NoError(t, err)
+	gen, err := bulletin.ParseGenesis(g.Body)
+	require.NoError(t, err)
+	rejected(t, b, bulletin.NewAdminEntry(e.Origin, bulletin.AdminRestart, gen.Setup, e.Admin).Bytes(), bulletin.ReasonInvalid)
+	rejected(t, b, bulletin.NewAdminEntry(e.Origin, bulletin.AdminRestart, []byte("junk"), e.Admin).Bytes(), bulletin.ReasonMalformed)
+	// A commitment of the abandoned ceremony is another election's now.
+	d, err := threshold.NewDealer(&threshold.Setup{Threshold: e.Setup.Threshold, Election: append([]byte("abandoned: "), e.Setup.Election...), Trustees: e.Setup.Trustees}, e.Identities[1], scenario.Rand(5))
+	require.NoError(t, err)
+	c, err := d.Commit()
+	require.NoError(t, err)
+	rejected(t, b, c.Bytes(), bulletin.ReasonWrongElection)
+	for _, en := range e.CeremonyEntries[2:] {
+		post(t, b, en)
+	}
+	post(t, b, e.ManifestEntry())
+	third := *e.Setup
+	third.Election = []byte("a third ceremony")
+	rejected(t, b, bulletin.NewAdminEntry(e.Origin, bulletin.AdminRestart, third.Bytes(), e.Admin).Bytes(), bulletin.ReasonOutOfOrder)
+}

@@ -58,11 +58,12 @@ const (
 	KindBallot
 	KindChallenge
 	KindRound
+	KindRestart
 )
 
 var kindNames = [...]string{"", "the genesis entry", "a phase entry", "the manifest", "a credentials entry", "an overrides entry",
 	"the result", "a commitment entry", "a shares entry", "a complaint entry", "a response entry",
-	"a decryption-shares entry", "a mix stage", "a ballot", "a challenge", "a round entry"}
+	"a decryption-shares entry", "a mix stage", "a ballot", "a challenge", "a round entry", "a restart of the ceremony"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && k > 0 {
@@ -92,7 +93,7 @@ var admits = map[Kind]Phase{
 	KindCommitment: PhaseKeyCeremony, KindShares: PhaseKeyCeremony, KindComplaint: PhaseKeyCeremony,
 	KindResponse: PhaseKeyCeremony, KindBallot: PhaseOpen, KindChallenge: PhaseOpen, KindOverrides: PhaseClosed,
 	KindStage: PhaseMixing, KindDecryptionShares: PhaseDecrypting, KindResult: PhaseDecrypting,
-	KindRound: PhaseKeyCeremony,
+	KindRound: PhaseKeyCeremony, KindRestart: PhaseKeyCeremony,
 }
 
 // roundOf is the ceremony round that admits each trustee entry kind.
@@ -180,6 +181,10 @@ func (r *Rules) Check(e *Event) *RejectError {
 		}
 		if r.round != RoundClosed {
 			return reject(ReasonOutOfOrder, "the manifest comes after the ceremony, which is in round %d (%s): the administrator closes it with a round entry (spec/board.md §3.1)", r.round, r.round)
+		}
+	case KindRestart:
+		if r.manifest {
+			return reject(ReasonOutOfOrder, "restart: the ceremony ended with the manifest")
 		}
 	case KindRound:
 		if e.NextRound != r.round+1 || int(e.NextRound) >= numRounds {
@@ -280,6 +285,10 @@ func (r *Rules) Apply(e *Event) {
 		}
 	case KindRound:
 		r.round = e.NextRound
+	case KindRestart:
+		// A new ceremony: round 1 again, and no entry of the old one.
+		r.round = RoundCommitments
+		clear(r.ceremony)
 	case KindManifest:
 		r.manifest = true
 	case KindCredentials:

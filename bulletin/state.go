@@ -25,10 +25,11 @@ type state struct {
 	rules *Rules // the phase and the sequencing rules, shared with the verifier
 	size  int64  // entries applied
 
-	admin    ed25519.PublicKey
-	setup    *threshold.Setup
-	ceremony [32]byte
-	mixers   []mixnet.Mixer
+	admin      ed25519.PublicKey
+	setup      *threshold.Setup // in force: genesis', or the last restart's
+	ceremony   [32]byte
+	ceremonies [][32]byte // abandoned ceremonies (restarts, spec/board.md §3.1)
+	mixers     []mixnet.Mixer
 
 	dkg        []*threshold.Entry
 	dkgResult  *threshold.Result
@@ -214,6 +215,23 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 		return rej, nil
 	}
 	switch a.Kind {
+	case AdminRestart:
+		setup, err := threshold.ParseSetup(a.Body)
+		if err != nil {
+			return reject(ReasonMalformed, "restart: ceremony setup: %v", err), nil
+		}
+		// A new ceremony hash, so that no entry of the abandoned ceremony
+		// can be replayed into the new one.
+		if h := setup.Hash(); h == s.ceremony || slices.Contains(s.ceremonies, h) {
+			return reject(ReasonInvalid, "restart: the setup is that of a ceremony already begun on this board (ceremony %x…): change it, for instance its election label", h[:8]), nil
+		}
+		s.ceremonies = append(s.ceremonies, s.ceremony)
+		s.setup, s.ceremony, s.dkg = setup, setup.Hash(), nil
+		s.mixers = s.mixers[:0]
+		for _, t := range setup.Trustees {
+			s.mixers = append(s.mixers, mixnet.Mixer{Name: t.Name, SigningKey: t.SigningKey})
+		}
+		s.rules.Threshold = setup.Threshold
 	case AdminManifest:
 		m, err := election.ParseManifest(a.Body)
 		if err != nil {
@@ -288,7 +306,7 @@ func (s *state) admitAdmin(c *admitCtx, sub *submission, index int64) (*RejectEr
 var adminKinds = map[AdminKind]Kind{
 	AdminGenesis: KindGenesis, AdminPhase: KindPhase, AdminManifest: KindManifest,
 	AdminCredentials: KindCredentials, AdminOverrides: KindOverrides, AdminResult: KindResult,
-	AdminRound: KindRound,
+	AdminRound: KindRound, AdminRestart: KindRestart,
 }
 
 func (s *state) admitPhase(c *admitCtx, body []byte, index int64) (*RejectError, error) {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,8 @@ type scanState struct {
 	lists  int // lists to decrypt, fixed at the move to mixing
 
 	genesisBody []byte
+	restarts    [][]byte   // bodies of the ceremony's restart entries
+	ceremonies  [][32]byte // abandoned ceremonies
 
 	ceremonyIdx []int64
 	ceremonyRaw [][]byte
@@ -247,7 +250,7 @@ var adminKinds = map[bulletin.AdminKind]bulletin.Kind{
 	bulletin.AdminGenesis: bulletin.KindGenesis, bulletin.AdminPhase: bulletin.KindPhase,
 	bulletin.AdminManifest: bulletin.KindManifest, bulletin.AdminCredentials: bulletin.KindCredentials,
 	bulletin.AdminOverrides: bulletin.KindOverrides, bulletin.AdminResult: bulletin.KindResult,
-	bulletin.AdminRound: bulletin.KindRound,
+	bulletin.AdminRound: bulletin.KindRound, bulletin.AdminRestart: bulletin.KindRestart,
 }
 
 // scanAdmin checks an administrator entry: its form and signature and,
@@ -316,6 +319,27 @@ func (v *run) scanAdmin(i int64, e []byte, rule func(*bulletin.Event) bool) {
 		if rule(ev) && ev.Next == bulletin.PhaseMixing {
 			s.lists = v.listsToDecrypt()
 		}
+	case bulletin.AdminRestart:
+		setup, err := threshold.ParseSetup(a.Body)
+		if err != nil {
+			v3("restart: ceremony setup", "%v", err)
+			return
+		}
+		if h := setup.Hash(); h == v.ceremony || slices.Contains(s.ceremonies, h) {
+			v3("restart", "the setup is that of a ceremony already begun on this board (ceremony %x…)", h[:8])
+			return
+		}
+		if !rule(ev) {
+			return
+		}
+		// A new ceremony: only its entries count (V4), its trustees mix
+		// and decrypt, and the fingerprint covers its setup (V5).
+		s.ceremonies = append(s.ceremonies, v.ceremony)
+		s.restarts = append(s.restarts, a.Body)
+		s.ceremonyIdx, s.ceremonyRaw = nil, nil
+		v.setup, v.ceremony = setup, setup.Hash()
+		v.rep.Ceremony = hex.EncodeToString(v.ceremony[:])
+		s.rules.Threshold = setup.Threshold
 	case bulletin.AdminRound:
 		if len(a.Body) != 1 {
 			v3("round", "round entry body of %d bytes, want 1", len(a.Body))

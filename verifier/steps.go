@@ -80,7 +80,7 @@ func (v *run) v5() (string, *Failure, error) {
 	m := v.manifest
 	h := m.Hash()
 	v.rep.ElectionID, v.rep.Title, v.rep.ElectionHash = m.ID, m.Title, hex.EncodeToString(h[:])
-	fp := bulletin.ElectionFingerprint(v.key, v.sc.genesisBody, v.sc.manifestRaw)
+	fp := bulletin.ElectionFingerprint(v.key, v.sc.genesisBody, v.sc.manifestRaw, v.sc.restarts...)
 	v.rep.Fingerprint = fp.String()
 	anchor := "no election fingerprint given to compare with"
 	if want := v.opts.Election; want != nil {

@@ -2,6 +2,7 @@ package verifier_test
 
 import (
 	"context"
+	"encoding/hex"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -558,4 +559,38 @@ func TestVerifyJunkOpening(t *testing.T) {
 	require.Equal(t, `opening: contest "`+f.e.Manifest.Contests[0].ID+`" choice 0`, ff.Failure.Field)
 	require.Contains(t, ff.Failure.Problem, "the challenge of ballot "+election.TrackingCodeOf(ballot)+" does not open it")
 	require.Contains(t, ff.Failure.Problem, "does not re-encrypt")
+}
+
+// TestVerifyRestartedCeremony: an election whose ceremony was abandoned
+// and restarted (spec/board.md §3.1) verifies, anchored to the
+// fingerprint that covers the restart; the fingerprint without it is
+// another election's.
+func TestVerifyRestartedCeremony(t *testing.T) {
+	e, err := scenario.New(scenario.Options{Voters: 6, Manifest: scenario.Danish(), Seed: 31, Restart: true})
+	require.NoError(t, err)
+	b, err := bulletin.Open(bulletin.Config{Origin: e.Origin, Signer: e.Signer, Store: bulletin.NewMemoryStore()})
+	require.NoError(t, err)
+	defer b.Close()
+	_, err = e.Run(context.Background(), scenario.BoardPoster(b), scenario.RunOptions{Clients: 1})
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "record")
+	_, err = bulletin.ExportRecord(context.Background(), b.Source(), dir, e.Verifier, e.Origin)
+	require.NoError(t, err)
+
+	fp := e.Fingerprint()
+	rep, err := verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: e.BoardKey, Election: &fp})
+	require.NoError(t, err)
+	require.True(t, rep.Anchored, rep.Text())
+	h := e.Setup.Hash()
+	require.Equal(t, hex.EncodeToString(h[:]), rep.Ceremony, "the ceremony in force is the restarted one")
+
+	rec, err := bulletin.ReadRecord(dir)
+	require.NoError(t, err)
+	g, err := bulletin.ParseAdminEntry(rec.Entry(0))
+	require.NoError(t, err)
+	without := bulletin.ElectionFingerprint(e.BoardKey, g.Body, e.Manifest.JSON())
+	require.NotEqual(t, fp, without)
+	rep, err = verifier.VerifyDir(context.Background(), dir, verifier.Options{BoardKey: e.BoardKey, Election: &without})
+	require.NoError(t, err)
+	require.Equal(t, "V5", rep.FirstFailure().ID)
 }

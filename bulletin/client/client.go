@@ -414,41 +414,44 @@ func checkpointSize(signed []byte) (int64, error) {
 	return n, nil
 }
 
-// ElectionEntries returns the genesis entry and the manifest entry on the
-// board: entry 0, and the first manifest administrator entry, which comes
-// before the first ballot. Nothing is verified: a caller computes the
+// ElectionEntries returns the genesis entry, the manifest entry and the
+// ceremony's restart entries on the board: entry 0, the first manifest
+// administrator entry (which comes before the first ballot) and the
+// restart entries before it. Nothing is verified: a caller computes the
 // election fingerprint from them (bulletin.FingerprintOfEntries) for a
 // person to compare with the published one.
-func (c *Client) ElectionEntries(ctx context.Context) (genesis, manifest []byte, err error) {
+func (c *Client) ElectionEntries(ctx context.Context) (genesis, manifest []byte, restarts [][]byte, err error) {
 	st, err := c.Status(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if genesis, err = c.Entry(ctx, 0); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for start := int64(1); start < st.Size; start += bulletin.MaxLeavesPerRequest {
 		leaves, err := c.Leaves(ctx, start, min(st.Size, start+bulletin.MaxLeavesPerRequest))
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		for k, l := range leaves {
 			t, _ := bulletin.EntryType(l)
 			if t == bulletin.TypeBlobRef {
 				if l, err = c.Entry(ctx, start+int64(k)); err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				t, _ = bulletin.EntryType(l)
 			}
 			switch t {
 			case bulletin.TypeAdmin:
 				if a, err := bulletin.ParseAdminEntry(l); err == nil && a.Kind == bulletin.AdminManifest {
-					return genesis, l, nil
+					return genesis, l, restarts, nil
+				} else if err == nil && a.Kind == bulletin.AdminRestart {
+					restarts = append(restarts, l)
 				}
 			case bulletin.TypeBallot, bulletin.TypeChallenge, bulletin.TypeStage:
-				return nil, nil, errors.New("bulletin/client: the board has no manifest before its first ballot")
+				return nil, nil, nil, errors.New("bulletin/client: the board has no manifest before its first ballot")
 			}
 		}
 	}
-	return nil, nil, errors.New("bulletin/client: the board has no manifest entry yet")
+	return nil, nil, nil, errors.New("bulletin/client: the board has no manifest entry yet")
 }

@@ -265,7 +265,11 @@ published.`,
 				"urna board entry manifest --origin ORIGIN --admin admin.key --manifest manifest.json [--genesis FILE --board-key FILE] -o FILE", entryManifest, false,
 				&cli.StringFlag{Name: "manifest", Usage: "the election manifest `FILE`", Required: true},
 				&cli.StringFlag{Name: "genesis", Usage: "the genesis entry `FILE`, to print the election fingerprint"},
-				&cli.StringFlag{Name: "board-key", Usage: "the board's verifier key `FILE`, to print the election fingerprint"}),
+				&cli.StringFlag{Name: "board-key", Usage: "the board's verifier key `FILE`, to print the election fingerprint"},
+				&cli.StringSliceFlag{Name: "restart", Usage: "a restart entry `FILE` of the ceremony, if it was restarted (repeatable, in order)"}),
+			sub("restart", "abandon the trustee ceremony and start a new one",
+				"urna board entry restart --origin ORIGIN --admin admin.key --setup NEW.setup -o FILE", entryRestart, false,
+				&cli.StringFlag{Name: "setup", Usage: "the new ceremony setup `FILE` from 'urna trustee setup'", Required: true}),
 			sub("credentials", "publish the public credential list",
 				"urna board entry credentials --origin ORIGIN --admin admin.key --credentials credentials.pub -o FILE", entryCredentials, false,
 				&cli.StringFlag{Name: "credentials", Usage: "the public credential list `FILE` from 'urna registrar new'", Required: true}),
@@ -421,6 +425,21 @@ func entryPhase(c *cli.Context) error {
 	return writeEntry(c, bulletin.AdminPhase, bulletin.PhaseEntryBody(p))
 }
 
+func entryRestart(c *cli.Context) error {
+	s, err := loadSetup(c)
+	if err != nil {
+		return err
+	}
+	if err := writeEntry(c, bulletin.AdminRestart, s.Bytes()); err != nil {
+		return err
+	}
+	if c.String("output") != "-" {
+		h := s.Hash()
+		fmt.Fprintf(c.App.Writer, "new ceremony hash %x (the trustees compare it, and begin again with 'urna trustee commit')\n", h[:])
+	}
+	return nil
+}
+
 func entryRound(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return errorWithHint(fmt.Sprintf("board entry round takes one round name, got %d arguments", c.NArg()),
@@ -449,7 +468,7 @@ func entryManifest(c *cli.Context) error {
 	if gf == "" {
 		return nil
 	}
-	fp, err := fingerprintFromFiles(kf, gf, m)
+	fp, err := fingerprintFromFiles(kf, gf, c.StringSlice("restart"), m)
 	if err != nil {
 		return err
 	}
@@ -464,7 +483,7 @@ func entryManifest(c *cli.Context) error {
 
 // fingerprintFromFiles computes the election fingerprint from a board key
 // file, a genesis entry file and a manifest.
-func fingerprintFromFiles(keyFile, genesisFile string, m *election.Manifest) (bulletin.Fingerprint, error) {
+func fingerprintFromFiles(keyFile, genesisFile string, restartFiles []string, m *election.Manifest) (bulletin.Fingerprint, error) {
 	key, err := loadBoardKey(keyFile)
 	if err != nil {
 		return bulletin.Fingerprint{}, err
@@ -481,7 +500,19 @@ func fingerprintFromFiles(keyFile, genesisFile string, m *election.Manifest) (bu
 		return bulletin.Fingerprint{}, errorWithHint(fmt.Sprintf("%s: the genesis entry is for another board than %q", genesisFile, key.Name),
 			"give the board key of the board the genesis entry is for")
 	}
-	return bulletin.ElectionFingerprint(key, a.Body, m.JSON()), nil
+	var restarts [][]byte
+	for _, f := range restartFiles {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return bulletin.Fingerprint{}, err
+		}
+		r, err := bulletin.ParseAdminEntry(b)
+		if err != nil || r.Kind != bulletin.AdminRestart || r.Board != a.Board {
+			return bulletin.Fingerprint{}, errorWithHint(fmt.Sprintf("%s: not a restart entry of this board", f), "give the files 'urna board entry restart' wrote, in order")
+		}
+		restarts = append(restarts, r.Body)
+	}
+	return bulletin.ElectionFingerprint(key, a.Body, m.JSON(), restarts...), nil
 }
 
 // electionBoardFlags are the optional flags of a command that reads the
@@ -499,7 +530,7 @@ func electionBoardFlags() []cli.Flag {
 // bodies against the caller's own files, and returns the election
 // fingerprint for a person to compare with the published one; nil if no
 // board is given.
-func electionOnBoard(c *cli.Context, check func(g *bulletin.Genesis, manifest []byte) error) (*bulletin.Fingerprint, error) {
+func electionOnBoard(c *cli.Context, check func(setup, manifest []byte) error) (*bulletin.Fingerprint, error) {
 	board := c.String("url") != "" || c.String("url-file") != ""
 	if !board && c.String("board-key") == "" {
 		return nil, nil
@@ -516,11 +547,11 @@ func electionOnBoard(c *cli.Context, check func(g *bulletin.Genesis, manifest []
 	if err != nil {
 		return nil, err
 	}
-	ge, me, err := cl.ElectionEntries(c.Context)
+	ge, me, rs, err := cl.ElectionEntries(c.Context)
 	if err != nil {
 		return nil, boardError(err)
 	}
-	fp, err := bulletin.FingerprintOfEntries(key, ge, me)
+	fp, err := bulletin.FingerprintOfEntries(key, ge, me, rs...)
 	if err != nil {
 		return nil, err
 	}
@@ -532,21 +563,30 @@ func electionOnBoard(c *cli.Context, check func(g *bulletin.Genesis, manifest []
 	if err != nil {
 		return nil, err
 	}
+	// The setup in force: the genesis', or the last restart's.
+	setup := g.Setup
+	if len(rs) > 0 {
+		ra, err := bulletin.ParseAdminEntry(rs[len(rs)-1])
+		if err != nil {
+			return nil, err
+		}
+		setup = ra.Body
+	}
 	ma, err := bulletin.ParseAdminEntry(me)
 	if err != nil {
 		return nil, err
 	}
-	if err := check(g, ma.Body); err != nil {
+	if err := check(setup, ma.Body); err != nil {
 		return nil, err
 	}
 	return &fp, nil
 }
 
-// checkSetupOnBoard is an electionOnBoard check: the board's genesis
-// names the ceremony setup s.
-func checkSetupOnBoard(s *threshold.Setup) func(*bulletin.Genesis, []byte) error {
-	return func(g *bulletin.Genesis, _ []byte) error {
-		if !bytes.Equal(g.Setup, s.Bytes()) {
+// checkSetupOnBoard is an electionOnBoard check: the board's ceremony
+// setup in force is s.
+func checkSetupOnBoard(s *threshold.Setup) func([]byte, []byte) error {
+	return func(setup, _ []byte) error {
+		if !bytes.Equal(setup, s.Bytes()) {
 			return errorWithHint("the board's election has another ceremony setup than --setup",
 				"check that this is the right board, and the setup file of this election")
 		}
@@ -556,9 +596,9 @@ func checkSetupOnBoard(s *threshold.Setup) func(*bulletin.Genesis, []byte) error
 
 // checkSetupAndKeyOnBoard is an electionOnBoard check: the board's genesis
 // names the ceremony setup s, and its manifest the election key pk.
-func checkSetupAndKeyOnBoard(s *threshold.Setup, pk *elgamal.PublicKey) func(*bulletin.Genesis, []byte) error {
-	return func(g *bulletin.Genesis, manifest []byte) error {
-		if err := checkSetupOnBoard(s)(g, manifest); err != nil {
+func checkSetupAndKeyOnBoard(s *threshold.Setup, pk *elgamal.PublicKey) func([]byte, []byte) error {
+	return func(setup, manifest []byte) error {
+		if err := checkSetupOnBoard(s)(setup, manifest); err != nil {
 			return err
 		}
 		m, err := election.ParseManifest(manifest)
@@ -575,11 +615,11 @@ func checkSetupAndKeyOnBoard(s *threshold.Setup, pk *elgamal.PublicKey) func(*bu
 // boardFingerprint computes the election fingerprint from the board key
 // and the genesis and manifest entries on the board.
 func boardFingerprint(c *cli.Context, cl *client.Client, key *bulletin.BoardKey) (bulletin.Fingerprint, error) {
-	g, m, err := cl.ElectionEntries(c.Context)
+	g, m, rs, err := cl.ElectionEntries(c.Context)
 	if err != nil {
 		return bulletin.Fingerprint{}, boardError(err)
 	}
-	return bulletin.FingerprintOfEntries(key, g, m)
+	return bulletin.FingerprintOfEntries(key, g, m, rs...)
 }
 
 func loadPublicListFile(path string) ([]byte, error) {

@@ -91,6 +91,7 @@ or a board (--url or --url-file) to read both from.`,
 					&cli.StringFlag{Name: "board-key", Usage: "the board's verifier key `FILE`", Required: true},
 					&cli.StringFlag{Name: "genesis", Usage: "the genesis entry `FILE`"},
 					&cli.StringFlag{Name: "manifest", Usage: "the election manifest `FILE`"},
+					&cli.StringSliceFlag{Name: "restart", Usage: "a restart entry `FILE` of the ceremony, if it was restarted (repeatable, in order)"},
 					&cli.StringFlag{Name: "url", Usage: "read the entries from the board at `URL`"},
 					&cli.StringFlag{Name: "url-file", Usage: "read the board's URL from `FILE`"},
 				},
@@ -238,7 +239,7 @@ func electionFingerprint(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		if fp, err = fingerprintFromFiles(c.String("board-key"), c.String("genesis"), m); err != nil {
+		if fp, err = fingerprintFromFiles(c.String("board-key"), c.String("genesis"), c.StringSlice("restart"), m); err != nil {
 			return err
 		}
 	case remote:

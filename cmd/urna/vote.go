@@ -331,7 +331,7 @@ func voteEncrypt(c *cli.Context) error {
 // with --url and --board-key, after checking that m is the manifest on
 // that board; nil if no board is given.
 func voterFingerprint(c *cli.Context, m *election.Manifest) (*bulletin.Fingerprint, error) {
-	return electionOnBoard(c, func(_ *bulletin.Genesis, manifest []byte) error {
+	return electionOnBoard(c, func(_, manifest []byte) error {
 		if !bytes.Equal(manifest, m.JSON()) {
 			return errorWithHint(fmt.Sprintf("%s is not the manifest on the board", c.String("manifest")),
 				"get the manifest from the board ('urna board get'), or check that this is the right board")

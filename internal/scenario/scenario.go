@@ -37,19 +37,27 @@ type Options struct {
 	// from the seed: another election on the same board, or made up by
 	// its operator.
 	BoardKey ed25519.PrivateKey
+	// Restart has the ceremony of the genesis setup abandoned after one
+	// commitment and restarted with the election's setup (spec/board.md
+	// §3.1).
+	Restart bool
 }
 
 // Election is an election built in code.
 type Election struct {
-	Origin     string
-	Admin      ed25519.PrivateKey
-	Signer     note.Signer   // the board key
-	Verifier   note.Verifier // its verifier
-	BoardVKey  string        // the verifier key, in note format
-	BoardKey   *bulletin.BoardKey
-	BoardSeed  ed25519.PrivateKey // the board's signing key
-	Setup      *threshold.Setup
-	Identities []*threshold.Identity
+	Origin    string
+	Admin     ed25519.PrivateKey
+	Signer    note.Signer   // the board key
+	Verifier  note.Verifier // its verifier
+	BoardVKey string        // the verifier key, in note format
+	BoardKey  *bulletin.BoardKey
+	BoardSeed ed25519.PrivateKey // the board's signing key
+	// genesisSetup is the setup the genesis entry names: Setup, unless
+	// the ceremony was restarted (restarts holds the restarts' bodies).
+	genesisSetup *threshold.Setup
+	restarts     [][]byte
+	Setup        *threshold.Setup
+	Identities   []*threshold.Identity
 	// CeremonyEntries are the trustee ceremony's entries in posting order,
 	// with the administrator's round entries between the rounds.
 	CeremonyEntries [][]byte
@@ -173,6 +181,25 @@ func New(o Options) (*Election, error) {
 	if err := e.ceremony(); err != nil {
 		return nil, err
 	}
+	e.genesisSetup = e.Setup
+	if o.Restart {
+		// The genesis names a first setup; one commitment, then the
+		// administrator restarts the ceremony with the election's setup.
+		first := *e.Setup
+		first.Election = append([]byte(nil), "abandoned: "...)
+		first.Election = append(first.Election, e.Setup.Election...)
+		d, err := threshold.NewDealer(&first, e.Identities[0], r)
+		if err != nil {
+			return nil, err
+		}
+		c, err := d.Commit()
+		if err != nil {
+			return nil, err
+		}
+		e.genesisSetup = &first
+		e.restarts = [][]byte{e.Setup.Bytes()}
+		e.CeremonyEntries = append([][]byte{c.Bytes(), e.admin(bulletin.AdminRestart, e.Setup.Bytes())}, e.CeremonyEntries...)
+	}
 	m := *o.Manifest
 	m.Contests = append([]election.Contest(nil), o.Manifest.Contests...)
 	m.PublicKey = hex.EncodeToString(e.Result.PublicKey.Bytes())
@@ -249,14 +276,14 @@ func (e *Election) admin(kind bulletin.AdminKind, body []byte) []byte {
 func (e *Election) Genesis() []byte { return e.admin(bulletin.AdminGenesis, e.genesisBody()) }
 
 func (e *Election) genesisBody() []byte {
-	g := &bulletin.Genesis{Admin: e.Admin.Public().(ed25519.PublicKey), Setup: e.Setup.Bytes()}
+	g := &bulletin.Genesis{Admin: e.Admin.Public().(ed25519.PublicKey), Setup: e.genesisSetup.Bytes()}
 	return g.Bytes()
 }
 
 // Fingerprint returns the election fingerprint (spec/board.md §9), which
 // the election authority publishes before voting opens.
 func (e *Election) Fingerprint() bulletin.Fingerprint {
-	return bulletin.ElectionFingerprint(e.BoardKey, e.genesisBody(), e.Manifest.JSON())
+	return bulletin.ElectionFingerprint(e.BoardKey, e.genesisBody(), e.Manifest.JSON(), e.restarts...)
 }
 
 // Phase returns the entry moving the board to p.
