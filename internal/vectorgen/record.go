@@ -178,6 +178,37 @@ func writeRecord(ctx context.Context, dir string) ([]RecordCase, error) {
 	}
 	cases = append(cases, fc)
 
+	// Another election on the same board key whose ceremony was abandoned
+	// after one commitment and restarted (spec/board.md §3.1).
+	re, err := scenario.New(scenario.Options{
+		Origin: recordOrigin, Trustees: 2, Threshold: 2, Voters: 8,
+		Manifest: scenario.Danish(), Seed: RecordSeed() + 2, BoardKey: e.BoardSeed, Restart: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	rb, err := bulletin.Open(bulletin.Config{Origin: re.Origin, Signer: re.Signer, Store: bulletin.NewMemoryStore(), Now: clock})
+	if err != nil {
+		return nil, err
+	}
+	defer rb.Close()
+	if _, err := re.Run(ctx, scenario.BoardPoster(rb), scenario.RunOptions{Clients: 1, Revotes: 1, Clock: clock}); err != nil {
+		return nil, err
+	}
+	restarted := filepath.Join(dir, "restarted")
+	if _, err := bulletin.ExportRecord(ctx, rb.Source(), restarted, re.Verifier, re.Origin); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(restarted, bulletin.RecordVKey), []byte(re.BoardVKey+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	rc := RecordCase{Dir: "restarted", Expect: vectors.Valid, Election: re.Fingerprint().String(),
+		Comment: "another election on the same board key, 8 voters, whose trustee ceremony was abandoned after one commitment and restarted with a new setup (a restart entry, spec/board.md §3.1); the fingerprint covers the restart; every step passes and the record is anchored"}
+	if err := checkRecord(ctx, restarted, e, rc); err != nil {
+		return nil, err
+	}
+	cases = append(cases, rc)
+
 	keys := verifier.TamperKeys{Board: e.Signer, Admin: e.Admin}
 	for _, id := range e.Identities {
 		keys.Trustees = append(keys.Trustees, id.SigningKey)
