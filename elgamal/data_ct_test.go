@@ -1,14 +1,14 @@
 package elgamal
 
 import (
-	"math"
 	mrand "math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/cloudflare/circl/group"
 	"github.com/stretchr/testify/require"
+
+	welch "github.com/urnavote/urna/internal/dudect"
 )
 
 // refEncodeData is the plain try-and-increment that EncodeData computes in
@@ -112,43 +112,5 @@ func dudect(b *testing.B, f func([]byte), ca, cb []byte) {
 		class = append(class, c)
 		ns = append(ns, float64(el.Nanoseconds()))
 	}
-	skip := len(ns) / 100
-	class, ns = class[skip:], ns[skip:]
-	if len(ns) < 100 {
-		return
-	}
-	sorted := slices.Clone(ns)
-	slices.Sort(sorted)
-	b.ReportMetric(welchT(ns, class, math.Inf(1)), "t")
-	for _, p := range []struct {
-		q    float64
-		unit string
-	}{{0.99, "t_p99"}, {0.90, "t_p90"}, {0.50, "t_p50"}} {
-		b.ReportMetric(welchT(ns, class, sorted[int(p.q*float64(len(sorted)-1))]), p.unit)
-	}
-	b.ReportMetric(sorted[len(sorted)/2], "ns/median")
-}
-
-// welchT returns Welch's t statistic between the samples of class false
-// and class true that are at most crop.
-func welchT(ns []float64, class []bool, crop float64) float64 {
-	var n, mean, m2 [2]float64
-	for i, x := range ns {
-		if x > crop {
-			continue
-		}
-		k := 0
-		if class[i] {
-			k = 1
-		}
-		n[k]++
-		d := x - mean[k]
-		mean[k] += d / n[k]
-		m2[k] += d * (x - mean[k])
-	}
-	if n[0] < 2 || n[1] < 2 {
-		return 0
-	}
-	v0, v1 := m2[0]/(n[0]-1), m2[1]/(n[1]-1)
-	return (mean[0] - mean[1]) / math.Sqrt(v0/n[0]+v1/n[1])
+	welch.Report(b, ns, class)
 }

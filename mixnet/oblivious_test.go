@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/urnavote/urna/elgamal"
+	"github.com/urnavote/urna/internal/dudect"
 )
 
 // TestBatcherSorts checks the network on random permutations (and the
@@ -92,19 +93,12 @@ func TestApplyPermutation(t *testing.T) {
 
 // welch returns Welch's t statistic of two samples.
 func welch(a, b []float64) float64 {
-	mv := func(x []float64) (m, v float64) {
-		for _, y := range x {
-			m += y
-		}
-		m /= float64(len(x))
-		for _, y := range x {
-			v += (y - m) * (y - m)
-		}
-		return m, v / float64(len(x)-1)
+	ns := append(slices.Clone(a), b...)
+	class := make([]bool, len(ns))
+	for i := len(a); i < len(ns); i++ {
+		class[i] = true
 	}
-	ma, va := mv(a)
-	mb, vb := mv(b)
-	return (ma - mb) / math.Sqrt(va/float64(len(a))+vb/float64(len(b)))
+	return dudect.WelchT(ns, class, math.Inf(1))
 }
 
 // crop keeps the samples of both classes below the p-quantile of all of
