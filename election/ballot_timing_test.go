@@ -3,15 +3,12 @@ package election
 import (
 	"encoding/hex"
 	"fmt"
-	mrand "math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
-	welch "github.com/urnavote/urna/internal/dudect"
-
 	"github.com/urnavote/urna/elgamal"
+	"github.com/urnavote/urna/internal/dudect"
 )
 
 // timingManifest has one contest of each ballot kind whose path from the
@@ -74,7 +71,7 @@ func BenchmarkSelectionTiming(b *testing.B) {
 	m := timingManifest(b)
 	for _, tc := range timingClasses {
 		b.Run(tc.name, func(b *testing.B) {
-			dudect(b, func(ch Choices) error { _, err := selectionPlaintexts(m, ch); return err }, tc.a, tc.b)
+			dudect.Run(b, func(ch Choices) error { _, err := selectionPlaintexts(m, ch); return err }, tc.a, tc.b)
 		})
 	}
 }
@@ -90,38 +87,9 @@ func BenchmarkEncryptBallotTiming(b *testing.B) {
 	r := seeded(5)
 	for _, tc := range timingClasses {
 		b.Run(tc.name, func(b *testing.B) {
-			dudect(b, func(ch Choices) error { _, _, err := EncryptBallot(m, cred, ch, r); return err }, tc.a, tc.b)
+			dudect.Run(b, func(ch Choices) error { _, _, err := EncryptBallot(m, cred, ch, r); return err }, tc.a, tc.b)
 		})
 	}
-}
-
-// dudect times f on class a or b, drawn at random for each of b.N samples,
-// and reports Welch's t statistics.
-func dudect(b *testing.B, f func(Choices) error, ca, cb Choices) {
-	for _, ch := range []Choices{ca, cb} {
-		if err := f(ch); err != nil {
-			b.Fatal(err)
-		}
-	}
-	rng := mrand.New(mrand.NewPCG(1, 2))
-	var class []bool
-	var ns []float64
-	for b.Loop() {
-		c := rng.IntN(2) == 1
-		ch := ca
-		if c {
-			ch = cb
-		}
-		t0 := time.Now()
-		err := f(ch)
-		d := time.Since(t0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		class = append(class, c)
-		ns = append(ns, float64(d.Nanoseconds()))
-	}
-	welch.Report(b, ns, class)
 }
 
 // selectionPlaintexts is the part of EncryptBallot that depends on the

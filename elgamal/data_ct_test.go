@@ -3,12 +3,11 @@ package elgamal
 import (
 	mrand "math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/cloudflare/circl/group"
 	"github.com/stretchr/testify/require"
 
-	welch "github.com/urnavote/urna/internal/dudect"
+	"github.com/urnavote/urna/internal/dudect"
 )
 
 // refEncodeData is the plain try-and-increment that EncodeData computes in
@@ -86,31 +85,9 @@ func BenchmarkEncodeDataTiming(b *testing.B) {
 	}
 	b.Logf("class a %x (counter 0), class b %x (counter %d)", a, c, best)
 	b.Run("EncodeData", func(b *testing.B) {
-		dudect(b, func(d []byte) { _, _ = EncodeData(d) }, a, c)
+		dudect.Run(b, func(d []byte) error { _, _ = EncodeData(d); return nil }, a, c)
 	})
 	b.Run("vartime-reference", func(b *testing.B) {
-		dudect(b, func(d []byte) { DataEncodes(d) }, a, c)
+		dudect.Run(b, func(d []byte) error { DataEncodes(d); return nil }, a, c)
 	})
-}
-
-// dudect times f on class a or b, drawn at random for each of b.N
-// samples, and reports Welch's t statistics between the classes: on all
-// samples and cropped at the pooled 99th, 90th and 50th percentiles.
-func dudect(b *testing.B, f func([]byte), ca, cb []byte) {
-	rng := mrand.New(mrand.NewPCG(1, 2))
-	var class []bool
-	var ns []float64
-	for b.Loop() {
-		c := rng.IntN(2) == 1
-		d := ca
-		if c {
-			d = cb
-		}
-		t0 := time.Now()
-		f(d)
-		el := time.Since(t0)
-		class = append(class, c)
-		ns = append(ns, float64(el.Nanoseconds()))
-	}
-	welch.Report(b, ns, class)
 }

@@ -7,9 +7,42 @@ package dudect
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 )
+
+// Run times f on input a or b, drawn at random (from a fixed seed) for
+// each of b.N samples, and reports the statistics with Report. f is
+// called once on each input first, so that an error stops the benchmark
+// before any timing.
+func Run[T any](tb *testing.B, f func(T) error, a, b T) {
+	for _, x := range []T{a, b} {
+		if err := f(x); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var class []bool
+	var ns []float64
+	for tb.Loop() {
+		c := rng.IntN(2) == 1
+		x := a
+		if c {
+			x = b
+		}
+		t0 := time.Now()
+		err := f(x)
+		d := time.Since(t0)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		class = append(class, c)
+		ns = append(ns, float64(d.Nanoseconds()))
+	}
+	Report(tb, ns, class)
+}
 
 // WelchT returns Welch's t statistic between the samples of class false
 // and class true that are at most crop.
